@@ -1,0 +1,5 @@
+import sys
+
+from baclofen_evidence.cli import main
+
+sys.exit(main())

@@ -1,0 +1,112 @@
+"""Which arms are compared with which: from the arms and outcomes tables to one row per comparison.
+
+Two ways to treat trials with several baclofen doses (Cochrane Handbook, section 23.3.4):
+
+* ``combined`` (the main analysis): all baclofen arms of a trial are merged into one group,
+  so each trial contributes one comparison and its control group is counted once;
+* ``split`` (dose subgroups and dose-response): each baclofen arm is its own comparison, and the
+  shared control group is divided evenly among them (events and totals, or n, divided by the
+  number of comparisons), so no participant is counted twice.
+
+Each trial contributes its latest reported time point for the outcome (the end of treatment).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from baclofen_evidence.datapackage import Evidence
+from baclofen_evidence.rules import outcome_definitions
+
+TREATMENT_ROLES = ("baclofen",)
+CONTROL_ROLES = {"placebo": "placebo", "active": "active_comparator"}
+MODES = ("combined", "split")
+
+
+def outcome_kind(ev: Evidence, outcome_id: str) -> str:
+    defs = outcome_definitions(ev.descriptor)
+    if outcome_id not in defs:
+        raise KeyError(f"unknown outcome {outcome_id!r}; known outcomes: {', '.join(defs)}")
+    return defs[outcome_id]["kind"]
+
+
+def combine_continuous(means, sds, ns) -> tuple[float, float, float]:
+    """Mean, SD and n of groups merged into one (Cochrane Handbook, Table 6.5.a), merged pairwise."""
+    m, s, n = float(means[0]), float(sds[0]), float(ns[0])
+    for m2, s2, n2 in zip(means[1:], sds[1:], ns[1:]):
+        total = n + n2
+        s = math.sqrt(((n - 1) * s**2 + (n2 - 1) * s2**2 + n * n2 / total * (m**2 + m2**2 - 2 * m * m2)) / (total - 1))
+        m = (n * m + n2 * m2) / total
+        n = total
+    return m, s, n
+
+
+def _latest(rows: pd.DataFrame) -> pd.DataFrame:
+    latest = rows.groupby("study_id")["timepoint_weeks"].transform("max")
+    return rows[rows["timepoint_weeks"] == latest]
+
+
+def study_dose(study: pd.Series) -> float:
+    """Dose for dose-response: the mean achieved dose where reported, else the target or maximum."""
+    return study["dose_mean_mg_day"] if not pd.isna(study["dose_mean_mg_day"]) else study["dose_max_mg_day"]
+
+
+def build(ev: Evidence, outcome_id: str, comparator: str = "placebo", mode: str = "combined") -> pd.DataFrame:
+    """One row per comparison: counts (ai, n1i, ci, n2i) or summaries (m1i, sd1i, n1i, m2i, sd2i, n2i)."""
+    if comparator not in CONTROL_ROLES:
+        raise ValueError(f"comparator must be one of {', '.join(CONTROL_ROLES)}, not {comparator!r}")
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+    kind = outcome_kind(ev, outcome_id)
+    rows = _latest(ev.outcomes[ev.outcomes["outcome_id"] == outcome_id])
+    rows = rows.merge(ev.arms[["arm_id", "role", "label", "dose_mg_day"]].rename(columns={"label": "arm_label"}), on="arm_id")
+    studies = ev.studies.set_index("study_id")
+    out = []
+    for sid, group in rows.groupby("study_id", sort=False):
+        treat = group[group["role"].isin(TREATMENT_ROLES)]
+        controls = group[group["role"] == CONTROL_ROLES[comparator]]
+        if treat.empty or controls.empty:
+            continue
+        study = studies.loc[sid]
+        treat_groups = [treat] if mode == "combined" else [treat.loc[[i]] for i in treat.index]
+        n_comparisons = len(treat_groups) * len(controls)
+        for t in treat_groups:
+            for _, c in controls.iterrows():
+                share_t = len(controls)  # a treatment group meets every control group
+                share_c = len(treat_groups)  # a control group meets every treatment group
+                row = {
+                    "study_id": sid, "label": study["label"], "year": study["year"], "design": study["design"],
+                    "country": study["country"], "duration_weeks": study["duration_weeks"],
+                    "timepoint_weeks": float(t["timepoint_weeks"].iloc[0]),
+                    "treatment": " + ".join(t["arm_label"]), "control": c["arm_label"],
+                    "treatment_arms": ";".join(t["arm_id"]), "control_arm": c["arm_id"],
+                    "dose_mg_day": float(t["dose_mg_day"].max()),
+                    "n_comparisons_in_study": n_comparisons,
+                }
+                top_arm = float(t["dose_mg_day"].max()) == float(study["dose_max_mg_day"]) if not pd.isna(study["dose_max_mg_day"]) else True
+                row["dose_for_regression"] = float(study_dose(study)) if top_arm else row["dose_mg_day"]
+                if kind == "binary":
+                    row.update(ai=t["events"].sum() / share_t, n1i=t["total"].sum() / share_t,
+                               ci=c["events"] / share_c, n2i=c["total"] / share_c)
+                else:
+                    m1, s1, n1 = combine_continuous(list(t["mean"]), list(t["sd"]), list(t["n"]))
+                    row.update(m1i=m1, sd1i=s1, n1i=n1 / share_t, m2i=float(c["mean"]), sd2i=float(c["sd"]),
+                               n2i=float(c["n"]) / share_c)
+                out.append(row)
+    frame = pd.DataFrame(out)
+    if frame.empty:
+        return frame
+    for col in ("ai", "n1i", "ci", "n2i", "m1i", "sd1i", "m2i", "sd2i"):
+        if col in frame:
+            frame[col] = frame[col].astype(float)
+    return frame.sort_values(["year", "study_id", "dose_mg_day"], kind="stable").reset_index(drop=True)
+
+
+def participants(frame: pd.DataFrame) -> int:
+    """Participants in the comparisons (shared control groups counted once)."""
+    if frame.empty:
+        return 0
+    return int(round(float(np.sum(frame["n1i"]) + np.sum(frame["n2i"]))))

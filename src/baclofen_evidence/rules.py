@@ -1,0 +1,299 @@
+"""Cross-table rules that a Table Schema cannot express.
+
+Each rule is a function of the loaded package returning every Problem it finds. A rule runs
+only when every table it needs could be read, so a broken file elsewhere still lets the other
+rules speak. Rules assume cell types are already checked (bad cells arrive as missing).
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Iterable
+
+import pandas as pd
+
+from baclofen_evidence.datapackage import Evidence, Problem, fields_of, primary_key, resource_by_name
+
+Rule = Callable[[Evidence], Iterable[Problem]]
+RULES: list[tuple[tuple[str, ...], Rule]] = []
+
+EMPTY_REASONS = {"not_reported", "not_found", "not_applicable"}
+KEY_SEPARATOR = "|"
+
+
+def rule(*tables: str) -> Callable[[Rule], Rule]:
+    def register(fn: Rule) -> Rule:
+        RULES.append((tables, fn))
+        return fn
+
+    return register
+
+
+def check_all(evidence: Evidence) -> list[Problem]:
+    problems: list[Problem] = []
+    for tables, fn in RULES:
+        if all(t in evidence.tables for t in tables):
+            problems.extend(fn(evidence))
+    return problems
+
+
+def outcome_definitions(descriptor: dict) -> dict[str, dict]:
+    """Kind (binary/continuous), direction of benefit and label of each outcome id."""
+    return resource_by_name(descriptor, "outcomes")["outcomeDefinitions"]
+
+
+def _row(rownum) -> int:
+    return int(rownum)
+
+
+def _unique(frame: pd.DataFrame, key: str) -> pd.DataFrame:
+    """Index by a key column; duplicate keys are reported by the schema check, so keep the first."""
+    return frame.dropna(subset=[key]).drop_duplicates(key).set_index(key)
+
+
+# ---------------------------------------------------------------- studies and arms
+
+
+@rule("studies", "arms")
+def arms_add_up(ev: Evidence) -> Iterable[Problem]:
+    """The arms of a study add up to the study's n."""
+    complete = ev.arms.groupby("study_id")["n_randomized"].apply(lambda s: s.notna().all())
+    sums = ev.arms.groupby("study_id")["n_randomized"].sum()
+    rows = ev.arms.reset_index().groupby("study_id")["row"].apply(list)
+    for rownum, study in ev.studies.iterrows():
+        sid, n = study["study_id"], study["n_randomized"]
+        if sid in sums.index and complete[sid] and not pd.isna(n) and int(sums[sid]) != int(n):
+            arm_rows = ", ".join(map(str, rows[sid]))
+            yield Problem(ev.file_of("studies"), _row(rownum), "n_randomized",
+                          f"arms of {sid} add up to {int(sums[sid])} (arms.csv rows {arm_rows}) but n_randomized is {int(n)}")
+
+
+@rule("studies")
+def dose_bounds(ev: Evidence) -> Iterable[Problem]:
+    """Minimum dose <= maximum dose, and the mean achieved dose stays within the maximum."""
+    for rownum, s in ev.studies.iterrows():
+        lo, hi, mean = s["dose_min_mg_day"], s["dose_max_mg_day"], s["dose_mean_mg_day"]
+        if not pd.isna(lo) and not pd.isna(hi) and lo > hi:
+            yield Problem(ev.file_of("studies"), _row(rownum), "dose_min_mg_day",
+                          f"minimum dose {lo:g} mg/day is above the maximum dose {hi:g} mg/day")
+        if not pd.isna(mean) and not pd.isna(hi) and mean > hi:
+            yield Problem(ev.file_of("studies"), _row(rownum), "dose_mean_mg_day",
+                          f"mean achieved dose {mean:g} mg/day is above the maximum dose {hi:g} mg/day")
+
+
+@rule("arms")
+def arm_doses(ev: Evidence) -> Iterable[Problem]:
+    """Placebo and active-comparator arms carry 0 mg/day baclofen; baclofen arms more than 0."""
+    for rownum, a in ev.arms.iterrows():
+        dose = a["dose_mg_day"]
+        if pd.isna(dose):
+            continue
+        if a["role"] in ("placebo", "active_comparator") and dose != 0:
+            yield Problem(ev.file_of("arms"), _row(rownum), "dose_mg_day",
+                          f"a {a['role'].replace('_', ' ')} arm must have baclofen dose 0, not {dose:g}")
+        if a["role"] in ("baclofen", "combination") and dose <= 0:
+            yield Problem(ev.file_of("arms"), _row(rownum), "dose_mg_day", "a baclofen arm needs a dose above 0 mg/day")
+
+
+@rule("studies", "arms")
+def study_dose_matches_arms(ev: Evidence) -> Iterable[Problem]:
+    """The study's maximum dose is its highest baclofen arm's dose."""
+    active = ev.arms[ev.arms["role"].isin(["baclofen", "combination"])]
+    top = active.groupby("study_id")["dose_mg_day"].max()
+    for rownum, s in ev.studies.iterrows():
+        sid, hi = s["study_id"], s["dose_max_mg_day"]
+        if sid in top.index and not pd.isna(hi) and not pd.isna(top[sid]) and float(top[sid]) != float(hi):
+            yield Problem(ev.file_of("studies"), _row(rownum), "dose_max_mg_day",
+                          f"dose_max_mg_day is {hi:g} but the highest baclofen arm of {sid} has {top[sid]:g} mg/day")
+
+
+@rule("studies", "arms")
+def randomized_designs_have_arms(ev: Evidence) -> Iterable[Problem]:
+    """An RCT has at least two arms, one of them its named comparator."""
+    for rownum, s in ev.studies[ev.studies["design"] == "rct"].iterrows():
+        arms = ev.arms[ev.arms["study_id"] == s["study_id"]]
+        if len(arms) < 2:
+            yield Problem(ev.file_of("studies"), _row(rownum), "design",
+                          f"an RCT needs at least two rows in arms.csv; {s['study_id']} has {len(arms)}")
+            continue
+        wanted = {"placebo": "placebo", "active": "active_comparator"}.get(s["comparator"])
+        if wanted and wanted not in set(arms["role"]):
+            yield Problem(ev.file_of("studies"), _row(rownum), "comparator",
+                          f"comparator is {s['comparator']} but no arm of {s['study_id']} has role {wanted}")
+
+
+@rule("studies", "references")
+def studies_are_identifiable(ev: Evidence) -> Iterable[Problem]:
+    """Every study is cited by a reference and can be found again by a DOI, PMID, registration or page."""
+    kinds = _unique(ev.references, "ref_id")["kind"]
+    for rownum, s in ev.studies.iterrows():
+        has_id = any(not pd.isna(s[c]) for c in ("doi", "pmid", "registration"))
+        ref_kind = kinds.get(s["ref_id"])
+        if not has_id and ref_kind not in ("web", "press", "seed", "book"):
+            yield Problem(ev.file_of("studies"), _row(rownum), "ref_id",
+                          f"{s['study_id']} has no DOI, PMID or registration and its reference is not a findable page")
+
+
+@rule("studies", "references")
+def cross_checks_exist(ev: Evidence) -> Iterable[Problem]:
+    known = set(ev.references["ref_id"])
+    for rownum, s in ev.studies.iterrows():
+        if pd.isna(s["checked_against"]):
+            continue
+        for ref in str(s["checked_against"]).split(";"):
+            ref = ref.strip()
+            if ref and ref not in known:
+                yield Problem(ev.file_of("studies"), _row(rownum), "checked_against",
+                              f"{ref!r} points at nothing: no such ref_id in references.csv")
+
+
+# ---------------------------------------------------------------- outcomes
+
+
+@rule("outcomes", "arms")
+def outcome_arm_belongs_to_study(ev: Evidence) -> Iterable[Problem]:
+    arm_study = _unique(ev.arms, "arm_id")["study_id"]
+    for rownum, o in ev.outcomes.iterrows():
+        owner = arm_study.get(o["arm_id"])
+        if owner is not None and not pd.isna(o["study_id"]) and owner != o["study_id"]:
+            yield Problem(ev.file_of("outcomes"), _row(rownum), "arm_id",
+                          f"arm {o['arm_id']} belongs to {owner}, not to {o['study_id']}")
+
+
+@rule("outcomes")
+def outcome_values_fit_kind(ev: Evidence) -> Iterable[Problem]:
+    """Binary outcomes hold events/total, continuous ones mean/sd/n; events <= total; percentages <= 100."""
+    defs = outcome_definitions(ev.descriptor)
+    file = ev.file_of("outcomes")
+    for rownum, o in ev.outcomes.iterrows():
+        d = defs.get(o["outcome_id"])
+        if d is None:
+            continue
+        row = _row(rownum)
+        if d["kind"] == "binary":
+            for col in ("events", "total"):
+                if pd.isna(o[col]):
+                    yield Problem(file, row, col, f"{o['outcome_id']} is binary: events and total are both needed")
+            for col in ("mean", "sd", "n"):
+                if not pd.isna(o[col]):
+                    yield Problem(file, row, col, f"{o['outcome_id']} is binary: {col} belongs to continuous outcomes")
+            if not pd.isna(o["events"]) and not pd.isna(o["total"]) and o["events"] > o["total"]:
+                yield Problem(file, row, "events", f"events ({o['events']}) exceed the total ({o['total']})")
+            if not any(pd.isna(o[c]) for c in ("events", "total", "percent")) and o["total"] > 0:
+                implied = 100 * o["events"] / o["total"]
+                if abs(implied - o["percent"]) >= 1:
+                    yield Problem(file, row, "percent",
+                                  f"percent {o['percent']:g} does not match events/total = {o['events']}/{o['total']} = {implied:.1f}%")
+        else:
+            for col in ("mean", "sd", "n"):
+                if pd.isna(o[col]):
+                    yield Problem(file, row, col, f"{o['outcome_id']} is continuous: mean, sd and n are all needed")
+            for col in ("events", "total", "percent"):
+                if not pd.isna(o[col]):
+                    yield Problem(file, row, col, f"{o['outcome_id']} is continuous: {col} belongs to binary outcomes")
+            top = d.get("maximum")
+            if top is not None and not pd.isna(o["mean"]) and o["mean"] > top:
+                yield Problem(file, row, "mean", f"{o['outcome_id']} is a percentage: mean {o['mean']:g} is above {top}")
+        if o["value_status"] == "derived" and pd.isna(o["derivation"]):
+            yield Problem(file, row, "derivation", "a derived value must say how it was derived")
+
+
+@rule("outcomes", "arms")
+def outcome_totals_within_arm(ev: Evidence) -> Iterable[Problem]:
+    arm_n = _unique(ev.arms, "arm_id")["n_randomized"]
+    for rownum, o in ev.outcomes.iterrows():
+        limit = arm_n.get(o["arm_id"])
+        for col in ("total", "n"):
+            if limit is not None and not pd.isna(limit) and not pd.isna(o[col]) and o[col] > limit:
+                yield Problem(ev.file_of("outcomes"), _row(rownum), col,
+                              f"{col} ({o[col]}) exceeds the {limit} participants randomized to arm {o['arm_id']}")
+
+
+# ---------------------------------------------------------------- provenance and missing values
+
+
+def _row_keys(ev: Evidence, table: str) -> set[str]:
+    pk = primary_key(ev.resource(table))
+    frame = ev.tables[table][pk].astype(str)
+    return set(frame.agg(KEY_SEPARATOR.join, axis=1))
+
+
+@rule("provenance", "studies", "arms", "outcomes", "costs")
+def provenance_points_at_cells(ev: Evidence) -> Iterable[Problem]:
+    file = ev.file_of("provenance")
+    keys = {t: _row_keys(ev, t) for t in ("studies", "arms", "outcomes", "costs")}
+    columns = {t: {f["name"] for f in fields_of(ev.resource(t))} for t in keys}
+    for rownum, p in ev.provenance.iterrows():
+        table = p["table"]
+        if table not in keys:
+            continue
+        if p["row_key"] not in keys[table]:
+            yield Problem(file, _row(rownum), "row_key", f"{p['row_key']!r} points at nothing: no such row in {ev.file_of(table)}")
+        if p["field"] not in columns[table]:
+            yield Problem(file, _row(rownum), "field", f"{p['field']!r} is not a column of {ev.file_of(table)}")
+        if p["status"] in ("reported", "derived") and pd.isna(p["ref_id"]):
+            yield Problem(file, _row(rownum), "ref_id", f"a {p['status']} value needs the reference it comes from")
+
+
+EXPLAINED_TABLES = ("studies", "arms")
+
+
+@rule("provenance", *EXPLAINED_TABLES)
+def empty_numbers_have_reasons(ev: Evidence) -> Iterable[Problem]:
+    """A number left empty in studies.csv or arms.csv says why in provenance.csv (never a silent gap)."""
+    prov = ev.provenance[ev.provenance["status"].isin(EMPTY_REASONS)]
+    explained = set(zip(prov["table"], prov["row_key"], prov["field"]))
+    for table in EXPLAINED_TABLES:
+        res = ev.resource(table)
+        numeric = [f["name"] for f in fields_of(res) if f.get("type") in ("integer", "number", "year")]
+        pk = primary_key(res)
+        for rownum, row in ev.tables[table].iterrows():
+            key = KEY_SEPARATOR.join(str(row[c]) for c in pk)
+            for col in numeric:
+                if pd.isna(row[col]) and (table, key, col) not in explained:
+                    yield Problem(ev.file_of(table), _row(rownum), col,
+                                  f"empty without a reason: add a provenance.csv row ({table}, {key}, {col}) saying why")
+
+
+# ---------------------------------------------------------------- costs and claims
+
+
+@rule("costs")
+def drug_prices_are_complete(ev: Evidence) -> Iterable[Problem]:
+    for rownum, c in ev.costs.iterrows():
+        if c["item"] == "drug_price":
+            if pd.isna(c["strength_mg"]):
+                yield Problem(ev.file_of("costs"), _row(rownum), "strength_mg", "a drug price needs the tablet strength")
+            if c["unit"] == "pack" and pd.isna(c["pack_size"]):
+                yield Problem(ev.file_of("costs"), _row(rownum), "pack_size", "a pack price needs the pack size")
+            if c["unit"] == "total":
+                yield Problem(ev.file_of("costs"), _row(rownum), "unit", "a drug price is per pack or per tablet, not a total")
+        elif c["unit"] != "total":
+            yield Problem(ev.file_of("costs"), _row(rownum), "unit", f"a {c['item'].replace('_', ' ')} is a total amount")
+
+
+# What each claim check needs filled in; claims.py computes the verdicts from these.
+CLAIM_NEEDS = {
+    "sample_size": ("study_id", "quantity"),
+    "duration": ("study_id", "quantity", "unit"),
+    "year": ("study_id", "quantity"),
+    "direction": ("claimed_value",),
+    "outcome_direction": ("study_id", "outcome_id", "claimed_value"),
+    "existence": ("study_id",),
+    "cost_total": ("study_id", "quantity", "unit"),
+    "cost_per_patient": ("study_id", "quantity", "unit"),
+    "dose_range": ("quantity", "quantity_high", "scope_country"),
+    "trial_count": ("quantity", "as_of_year"),
+    "high_dose_trial_count": ("quantity", "as_of_year", "dose_threshold_mg_day"),
+    "unverifiable": (),
+}
+
+
+@rule("claims")
+def claims_are_checkable(ev: Evidence) -> Iterable[Problem]:
+    for rownum, c in ev.claims.iterrows():
+        for col in CLAIM_NEEDS.get(c["check_kind"], ()):
+            if pd.isna(c[col]):
+                yield Problem(ev.file_of("claims"), _row(rownum), col, f"a {c['check_kind']} check needs {col}")
+        if c["check_kind"] == "direction" and pd.isna(c["study_id"]) and pd.isna(c["as_of_year"]) and pd.isna(c["scope_country"]):
+            yield Problem(ev.file_of("claims"), _row(rownum), "study_id",
+                          "a direction check needs a study, or a set of studies (scope_country and/or as_of_year)")

@@ -1,0 +1,93 @@
+"""The meta-analysis engine against R metafor 3.8, on the inputs in tests/reference/inputs.
+
+metafor_reference.json is written by tests/reference/metafor_reference.R (`make reference`) and
+committed, so these tests run without R. Cases:
+
+* bcg_colditz1994 — the BCG vaccine trials (Colditz et al., Clin Infect Dis 1994), the worked example
+  of Viechtbauer (J Stat Softw 2010;36(3)), as shipped by R's metadat package;
+* zero_cells — made-up tables with a zero arm, a double-zero study and an all-events study;
+* the project's own analysis inputs (one file per outcome), written by `baclofen-evidence reference-inputs`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from baclofen_evidence import config
+from baclofen_evidence.effect_sizes import binary_effects, continuous_effects
+from baclofen_evidence.pooling import pool, pool_mh
+from tests.tolerances import TOLERANCE
+
+REFERENCE = json.loads(config.METAFOR_REFERENCE.read_text())
+INPUTS = config.METAFOR_REFERENCE.parent / "inputs"
+
+
+def cases():
+    for case, measures in REFERENCE["cases"].items():
+        for measure, entry in measures.items():
+            yield case, measure, entry
+
+
+def effects(case: str, measure: str):
+    d = pd.read_csv(INPUTS / f"{case}.csv")
+    if "ai" in d:
+        return d, binary_effects(d.ai, d.n1i, d.ci, d.n2i, measure)
+    return d, continuous_effects(d.m1i, d.sd1i, d.n1i, d.m2i, d.sd2i, d.n2i, measure)
+
+
+def close(actual, expected, tol, what):
+    if expected is None:
+        return
+    assert actual == pytest.approx(expected, abs=tol), what
+
+
+CASES = list(cases())
+
+
+@pytest.mark.parametrize("case,measure,entry", CASES, ids=[f"{c}-{m}" for c, m, _ in CASES])
+def test_effect_sizes_match_escalc(case, measure, entry):
+    _, eff = effects(case, measure)
+    expected_yi = np.array([np.nan if v is None else v for v in entry["yi"]], dtype=float)
+    expected_vi = np.array([np.nan if v is None else v for v in entry["vi"]], dtype=float)
+    np.testing.assert_allclose(eff.yi, expected_yi, atol=TOLERANCE["effect"], equal_nan=True)
+    np.testing.assert_allclose(eff.vi, expected_vi, atol=TOLERANCE["effect"], equal_nan=True)
+
+
+FITS = [(c, m, name, fit) for c, m, e in CASES for name, fit in e["fits"].items()]
+
+
+@pytest.mark.parametrize("case,measure,name,expected", FITS, ids=[f"{c}-{m}-{n}" for c, m, n, _ in FITS])
+def test_pooled_results_match_metafor(case, measure, name, expected):
+    d, eff = effects(case, measure)
+    keep = ~np.isnan(eff.yi)
+    if name == "MH":
+        res = pool_mh(d.ai, d.n1i, d.ci, d.n2i, measure, yi=eff.yi[keep], vi=eff.vi[keep])
+    else:
+        method, _, hksj = name.partition("+")
+        res = pool(eff.yi[keep], eff.vi[keep], method=method, hksj=bool(hksj))
+    close(res.estimate, expected["estimate"], TOLERANCE["estimate"], "estimate")
+    close(res.se, expected["se"], TOLERANCE["se"], "se")
+    close(res.ci_low, expected["ci_low"], TOLERANCE["ci"], "ci_low")
+    close(res.ci_high, expected["ci_high"], TOLERANCE["ci"], "ci_high")
+    close(res.q, expected["q"], TOLERANCE["heterogeneity"], "Q")
+    close(res.i2, expected["i2"], TOLERANCE["heterogeneity"], "I2")
+    close(res.h2, expected["h2"], TOLERANCE["heterogeneity"], "H2")
+    assert res.p == pytest.approx(expected["p"], rel=TOLERANCE["p"], abs=1e-300)
+    if name != "MH":
+        close(res.tau2, expected["tau2"], TOLERANCE["tau2"], "tau2")
+        close(res.pi_low, expected["pi_low"], TOLERANCE["ci"], "pi_low")
+        close(res.pi_high, expected["pi_high"], TOLERANCE["ci"], "pi_high")
+        np.testing.assert_allclose(res.weights, expected["weights"], atol=TOLERANCE["weights"])
+
+
+def test_bcg_reproduces_the_published_reml_estimate():
+    """Viechtbauer (2010), section 3.2: REML log RR -0.7145 (SE 0.1798), tau^2 0.3132."""
+    fit = REFERENCE["cases"]["bcg_colditz1994"]["RR"]["fits"]["REML"]
+    assert round(fit["estimate"], 4) == -0.7145
+    assert round(fit["se"], 4) == 0.1798
+    assert round(fit["tau2"], 4) == 0.3132
