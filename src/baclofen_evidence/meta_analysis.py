@@ -18,6 +18,7 @@ from scipy import stats
 
 from baclofen_evidence import comparisons as comp
 from baclofen_evidence.datapackage import Evidence
+from baclofen_evidence.parameters import ParameterError
 from baclofen_evidence.effect_sizes import (
     BINARY_MEASURES, CONTINUOUS_MEASURES, MEASURE_NAMES, RATIO_MEASURES, ZERO_CELL_RULE, effects_for,
 )
@@ -29,10 +30,6 @@ DEFAULT_METHOD = "REML"
 MIN_STUDIES_TO_POOL = 2
 MIN_STUDIES_FOR_EGGER = 10
 COMPLEMENTS = {"relapse": "abstinence"}  # relapse = not abstinent, where only abstinence is reported
-
-
-class ParameterError(ValueError):
-    """A parameter of an analysis is invalid; the message names it."""
 
 
 @dataclass
@@ -48,6 +45,7 @@ class MetaAnalysis:
     excluded: list[str]
     dose_min: float | None
     dose_max: float | None
+    min_duration_weeks: float | None
     mode: str
     studies: pd.DataFrame  # one row per comparison, with yi, vi, ci and weight
     result: PoolResult | None
@@ -90,6 +88,7 @@ class MetaAnalysis:
         out = {
             "outcome": self.outcome_id, "measure": self.measure, "method": self.method, "hksj": self.hksj,
             "comparator": self.comparator, "excluded": self.excluded, "dose_min": self.dose_min, "dose_max": self.dose_max,
+            "min_duration_weeks": self.min_duration_weeks,
             "k": self.k, "n_participants": self.n_participants,
         }
         keys = ("estimate", "ci_low", "ci_high", "pi_low", "pi_high")
@@ -114,7 +113,8 @@ class MetaAnalysis:
 
 
 def check_parameters(ev: Evidence, outcome_id: str, measure: str | None, method: str, exclude: Iterable[str],
-                     dose_min: float | None, dose_max: float | None, comparator: str) -> tuple[str, str]:
+                     dose_min: float | None, dose_max: float | None, comparator: str,
+                     min_duration_weeks: float | None = None) -> tuple[str, str]:
     """Validate analysis parameters against the data; return (kind, measure). Errors name the parameter."""
     defs = outcome_definitions(ev.descriptor)
     if outcome_id not in defs:
@@ -133,9 +133,9 @@ def check_parameters(ev: Evidence, outcome_id: str, measure: str | None, method:
     unknown = sorted(set(exclude) - set(ev.studies["study_id"]))
     if unknown:
         raise ParameterError(f"exclude: no such study: {', '.join(unknown)}")
-    for name, value in (("dose_min", dose_min), ("dose_max", dose_max)):
+    for name, value in (("dose_min", dose_min), ("dose_max", dose_max), ("min_duration_weeks", min_duration_weeks)):
         if value is not None and (not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0):
-            raise ParameterError(f"{name}: a dose must be a number of mg/day of at least 0, not {value!r}")
+            raise ParameterError(f"{name}: must be a number of at least 0, not {value!r}")
     if dose_min is not None and dose_max is not None and dose_min > dose_max:
         raise ParameterError(f"dose_min ({dose_min}) is above dose_max ({dose_max})")
     return kind, measure
@@ -163,9 +163,11 @@ def comparisons_for(ev: Evidence, outcome_id: str, comparator: str, mode: str) -
 
 def run(ev: Evidence, outcome_id: str, measure: str | None = None, method: str = DEFAULT_METHOD, hksj: bool = False,
         exclude: Iterable[str] = (), dose_min: float | None = None, dose_max: float | None = None,
-        comparator: str = "placebo", mode: str | None = None) -> MetaAnalysis:
+        comparator: str = "placebo", mode: str | None = None, min_duration_weeks: float | None = None) -> MetaAnalysis:
+    if isinstance(exclude, str):
+        raise ParameterError(f"exclude: expected a list of study ids, got the string {exclude!r}")
     exclude = sorted(set(exclude))
-    kind, measure = check_parameters(ev, outcome_id, measure, method, exclude, dose_min, dose_max, comparator)
+    kind, measure = check_parameters(ev, outcome_id, measure, method, exclude, dose_min, dose_max, comparator, min_duration_weeks)
     if method == "MH" and measure not in BINARY_MEASURES:
         raise ParameterError("method: Mantel-Haenszel pooling needs RR, OR or RD")
     # Dose limits select arms, so multi-dose trials are split into one comparison per dose.
@@ -173,7 +175,7 @@ def run(ev: Evidence, outcome_id: str, measure: str | None = None, method: str =
     frame = comparisons_for(ev, outcome_id, comparator, mode)
     defs = outcome_definitions(ev.descriptor)[outcome_id]
     ma = MetaAnalysis(outcome_id, defs["label"], kind, defs["better"], measure, method, hksj, comparator, exclude,
-                      dose_min, dose_max, mode, frame, None)
+                      dose_min, dose_max, min_duration_weeks, mode, frame, None)
     if frame.empty:
         ma.reason_not_pooled = f"no study reports {outcome_id} for baclofen against {comparator}"
         ma.studies = frame
@@ -183,6 +185,8 @@ def run(ev: Evidence, outcome_id: str, measure: str | None = None, method: str =
         frame = frame[frame["dose_mg_day"] >= dose_min]
     if dose_max is not None:
         frame = frame[frame["dose_mg_day"] <= dose_max]
+    if min_duration_weeks is not None:
+        frame = frame[frame["duration_weeks"] >= min_duration_weeks]
     frame = effects_for(frame.reset_index(drop=True), kind, measure)
     ma.dropped = frame[frame["dropped"].notna()].reset_index(drop=True)
     frame = frame[frame["dropped"].isna()].reset_index(drop=True)
@@ -269,7 +273,7 @@ def subgroups_by_dose(ev: Evidence, ma: MetaAnalysis, threshold: float) -> Subgr
     if not isinstance(threshold, (int, float)) or isinstance(threshold, bool) or threshold < 0:
         raise ParameterError(f"dose_threshold: must be a number of mg/day of at least 0, not {threshold!r}")
     split = run(ev, ma.outcome_id, ma.measure, ma.method, ma.hksj, ma.excluded, ma.dose_min, ma.dose_max,
-                ma.comparator, mode="split")
+                ma.comparator, mode="split", min_duration_weeks=ma.min_duration_weeks)
     frame = split.studies.copy()
     if frame.empty:
         return SubgroupAnalysis(threshold, pd.DataFrame(), None, 0, None, frame)

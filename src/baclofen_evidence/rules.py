@@ -124,13 +124,12 @@ def randomized_designs_have_arms(ev: Evidence) -> Iterable[Problem]:
 @rule("studies", "references")
 def studies_are_identifiable(ev: Evidence) -> Iterable[Problem]:
     """Every study is cited by a reference and can be found again by a DOI, PMID, registration or page."""
-    kinds = _unique(ev.references, "ref_id")["kind"]
+    urls = _unique(ev.references, "ref_id")["url"]
     for rownum, s in ev.studies.iterrows():
         has_id = any(not pd.isna(s[c]) for c in ("doi", "pmid", "registration"))
-        ref_kind = kinds.get(s["ref_id"])
-        if not has_id and ref_kind not in ("web", "press", "seed", "book"):
+        if not has_id and pd.isna(urls.get(s["ref_id"])):
             yield Problem(ev.file_of("studies"), _row(rownum), "ref_id",
-                          f"{s['study_id']} has no DOI, PMID or registration and its reference is not a findable page")
+                          f"{s['study_id']} has no DOI, PMID or registration, and its reference has no URL")
 
 
 @rule("studies", "references")
@@ -232,23 +231,24 @@ def provenance_points_at_cells(ev: Evidence) -> Iterable[Problem]:
             yield Problem(file, _row(rownum), "field", f"{p['field']!r} is not a column of {ev.file_of(table)}")
         if p["status"] in ("reported", "derived") and pd.isna(p["ref_id"]):
             yield Problem(file, _row(rownum), "ref_id", f"a {p['status']} value needs the reference it comes from")
+        if p["status"] in EMPTY_REASONS and pd.isna(p["note"]):
+            yield Problem(file, _row(rownum), "note", f"status {p['status']} needs a note saying why the value is empty")
 
 
-EXPLAINED_TABLES = ("studies", "arms")
-
-
-@rule("provenance", *EXPLAINED_TABLES)
-def empty_numbers_have_reasons(ev: Evidence) -> Iterable[Problem]:
-    """A number left empty in studies.csv or arms.csv says why in provenance.csv (never a silent gap)."""
+@rule("provenance")
+def empty_values_have_reasons(ev: Evidence) -> Iterable[Problem]:
+    """A value left empty where datapackage.json says it needs a reason has one in provenance.csv."""
     prov = ev.provenance[ev.provenance["status"].isin(EMPTY_REASONS)]
     explained = set(zip(prov["table"], prov["row_key"], prov["field"]))
-    for table in EXPLAINED_TABLES:
-        res = ev.resource(table)
-        numeric = [f["name"] for f in fields_of(res) if f.get("type") in ("integer", "number", "year")]
+    for res in ev.descriptor["resources"]:
+        fields = res.get("emptyValuesNeedReason", [])
+        table = res["name"]
+        if not fields or table not in ev.tables:
+            continue
         pk = primary_key(res)
         for rownum, row in ev.tables[table].iterrows():
             key = KEY_SEPARATOR.join(str(row[c]) for c in pk)
-            for col in numeric:
+            for col in fields:
                 if pd.isna(row[col]) and (table, key, col) not in explained:
                     yield Problem(ev.file_of(table), _row(rownum), col,
                                   f"empty without a reason: add a provenance.csv row ({table}, {key}, {col}) saying why")

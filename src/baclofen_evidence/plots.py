@@ -1,0 +1,389 @@
+"""Figures for the reports: RevMan-style forest plots, the evidence map, dose-response, costs, claims.
+
+Every function returns a matplotlib Figure and draws nothing at random, so two renders give the
+same PNG and SVG bytes (``style()`` fixes the SVG hash salt and drops dates from file metadata).
+``save()`` writes a figure as PNG and SVG into a report's figure folder, atomically.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import seaborn as sns  # noqa: E402
+from matplotlib.patches import Polygon  # noqa: E402
+
+DIRECTION_COLOURS = {
+    "favours_baclofen": "#1b7837",
+    "mixed": "#d9a400",
+    "no_difference": "#6c6c6c",
+    "favours_control": "#b2182b",
+    "uncontrolled_improvement": "#67a9cf",
+    "not_applicable": "#c2c2c2",
+}
+VERDICT_COLOURS = {"consistent": "#1b7837", "overstated": "#d9a400", "inconsistent": "#b2182b", "unverifiable": "#9e9e9e"}
+DESIGN_MARKERS = {
+    "rct": "o", "open_label": "s", "observational_cohort": "D", "retrospective_review": "P", "case_series": "X",
+    "case_report": "^", "human_laboratory": "v", "preclinical_animal": "*", "news_anecdote": "h", "registered_unreported": "d",
+}
+SQUARE = "#2b5c8a"
+DIAMOND = "#111111"
+
+
+def style() -> None:
+    """Deterministic, readable defaults for every figure."""
+    sns.set_theme(style="whitegrid", context="notebook")
+    matplotlib.rcParams.update({
+        "svg.hashsalt": "baclofen-evidence",
+        "svg.fonttype": "path",
+        "figure.dpi": 100,
+        "savefig.dpi": 110,
+        "font.family": "DejaVu Sans",
+        "axes.titleweight": "bold",
+    })
+
+
+style()
+
+
+def save(fig: plt.Figure, name: str, directory: Path | str | None) -> list[Path]:
+    """Write `name`.png and `name`.svg into `directory` (created if needed), each atomically."""
+    if directory is None:
+        return []
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for ext, metadata in (("png", {"Software": None}), ("svg", {"Date": None, "Creator": None})):
+        target = directory / f"{name}.{ext}"
+        fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=f".{ext}", dir=directory)
+        os.close(fd)
+        try:
+            fig.savefig(tmp, format=ext, metadata=metadata, bbox_inches="tight")
+            os.replace(tmp, target)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+        written.append(target)
+    return written
+
+
+def _fmt_effect(est: float, lo: float, hi: float, ratio: bool) -> str:
+    digits = 2 if ratio or max(abs(est), abs(lo), abs(hi)) < 10 else 1
+    return f"{est:.{digits}f} [{lo:.{digits}f}, {hi:.{digits}f}]"
+
+
+def _p_text(p: float) -> str:
+    return "P < 0.001" if p < 0.001 else f"P = {p:.3f}"
+
+
+# ---------------------------------------------------------------- forest plots
+
+
+def forest(ma, title: str | None = None) -> plt.Figure:
+    """RevMan-style forest plot of a MetaAnalysis (see meta_analysis.MetaAnalysis)."""
+    s = ma.studies.reset_index(drop=True)
+    k = len(s)
+    res = ma.result
+    binary = ma.kind == "binary"
+    to = ma.scale
+    rows = k + (3 if res is not None else 0)
+    height = 1.6 + 0.34 * (rows + 3)
+    fig = plt.figure(figsize=(12.5, height))
+    grid = fig.add_gridspec(1, 3, width_ratios=[5.4, 4.2, 3.0], wspace=0.02, left=0.02, right=0.98)
+    left, mid, right = (fig.add_subplot(grid[0, i]) for i in range(3))
+    top = k + 1.2
+    y = np.arange(k, 0, -1, dtype=float)
+    for ax in (left, right):
+        ax.set_xlim(0, 1)
+        ax.axis("off")
+    for ax in (left, mid, right):
+        ax.set_ylim(-3.6 if res is not None else 0.2, top + 0.6)
+    treat_head, ctrl_head = ("Baclofen", "Placebo" if ma.comparator == "placebo" else "Comparator")
+    left.text(0.0, top, "Study", weight="bold", va="center")
+    if binary:
+        left.text(0.62, top, f"{treat_head}\nevents/total", weight="bold", ha="center", va="center", fontsize=9)
+        left.text(0.86, top, f"{ctrl_head}\nevents/total", weight="bold", ha="center", va="center", fontsize=9)
+    else:
+        left.text(0.62, top, f"{treat_head}\nmean (SD) n", weight="bold", ha="center", va="center", fontsize=9)
+        left.text(0.86, top, f"{ctrl_head}\nmean (SD) n", weight="bold", ha="center", va="center", fontsize=9)
+    right.text(0.02, top, "Weight", weight="bold", va="center", fontsize=9.5)
+    right.text(0.36, top, f"{ma.measure} [95% CI]", weight="bold", va="center", fontsize=9.5)
+    for yi_, row in zip(y, s.itertuples()):
+        label = row.label if ma.mode == "combined" else f"{row.label}, {row.dose_mg_day:g} mg"
+        left.text(0.0, yi_, label, va="center", fontsize=9.5)
+        if binary:
+            left.text(0.62, yi_, f"{row.ai:g}/{row.n1i:g}", ha="center", va="center", fontsize=9.5)
+            left.text(0.86, yi_, f"{row.ci:g}/{row.n2i:g}", ha="center", va="center", fontsize=9.5)
+        else:
+            left.text(0.62, yi_, f"{row.m1i:.1f} ({row.sd1i:.1f}) {row.n1i:g}", ha="center", va="center", fontsize=9)
+            left.text(0.86, yi_, f"{row.m2i:.1f} ({row.sd2i:.1f}) {row.n2i:g}", ha="center", va="center", fontsize=9)
+        weight = "" if pd.isna(row.weight) else f"{row.weight:.1f}%"
+        right.text(0.02, yi_, weight, va="center", fontsize=9.5)
+        right.text(0.36, yi_, _fmt_effect(to(row.yi), to(row.ci_low), to(row.ci_high), ma.ratio), va="center", fontsize=9.5)
+        mid.plot([to(row.ci_low), to(row.ci_high)], [yi_, yi_], color="#333333", lw=1.1, solid_capstyle="butt")
+        size = 30 + 3.2 * (row.weight if not pd.isna(row.weight) else 10)
+        mid.scatter([to(row.yi)], [yi_], marker="s", s=size, color=SQUARE, zorder=3, edgecolors="none")
+    mid.axvline(ma.null_value, color="#222222", lw=0.9)
+    lows = list(to(x) for x in s["ci_low"]) if k else [ma.null_value]
+    highs = list(to(x) for x in s["ci_high"]) if k else [ma.null_value]
+    if res is not None:
+        yd = -0.4
+        diamond = [(to(res.ci_low), yd), (to(res.estimate), yd + 0.33), (to(res.ci_high), yd), (to(res.estimate), yd - 0.33)]
+        mid.add_patch(Polygon(diamond, closed=True, color=DIAMOND, zorder=3))
+        total_label = f"Total ({'random' if res.method in ('DL', 'REML', 'PM') else 'fixed'}, 95% CI)"
+        left.text(0.0, yd, total_label, weight="bold", va="center", fontsize=9.5)
+        if binary:
+            left.text(0.62, yd, f"{s['ai'].sum():g}/{s['n1i'].sum():g}", ha="center", va="center", weight="bold", fontsize=9.5)
+            left.text(0.86, yd, f"{s['ci'].sum():g}/{s['n2i'].sum():g}", ha="center", va="center", weight="bold", fontsize=9.5)
+        else:
+            left.text(0.62, yd, f"{s['n1i'].sum():g}", ha="center", va="center", weight="bold", fontsize=9.5)
+            left.text(0.86, yd, f"{s['n2i'].sum():g}", ha="center", va="center", weight="bold", fontsize=9.5)
+        right.text(0.02, yd, "100.0%", va="center", weight="bold", fontsize=9.5)
+        right.text(0.36, yd, _fmt_effect(to(res.estimate), to(res.ci_low), to(res.ci_high), ma.ratio), va="center", weight="bold", fontsize=9.5)
+        lows.append(to(res.ci_low)), highs.append(to(res.ci_high))
+        if res.method in ("DL", "REML", "PM") and res.k >= 3:
+            ypi = -1.15
+            mid.plot([to(res.pi_low), to(res.pi_high)], [ypi, ypi], color="#8c2d04", lw=2.2, solid_capstyle="butt")
+            left.text(0.0, ypi, "95% prediction interval", va="center", fontsize=9, style="italic")
+            right.text(0.36, ypi, f"[{to(res.pi_low):.2f}, {to(res.pi_high):.2f}]", va="center", fontsize=9, style="italic")
+            lows.append(to(res.pi_low)), highs.append(to(res.pi_high))
+        footer = (f"Heterogeneity: Tau² = {res.tau2:.3f}; Chi² = {res.q:.2f}, df = {res.q_df} ({_p_text(res.q_p)}); I² = {res.i2:.0f}%\n"
+                  f"Test for overall effect: {'t' if res.hksj else 'Z'} = {abs(res.stat):.2f} ({_p_text(res.p)})")
+        left.text(0.0, -2.6, footer, va="center", fontsize=8.8)
+    lo, hi = min(lows + [ma.null_value]), max(highs + [ma.null_value])
+    if ma.ratio:
+        lo, hi = max(lo, 1e-3), min(hi, 1e3)
+        span = math.log10(hi) - math.log10(lo)
+        mid.set_xscale("log")
+        mid.set_xlim(10 ** (math.log10(lo) - 0.08 * span - 0.05), 10 ** (math.log10(hi) + 0.08 * span + 0.05))
+        ticks = [t for t in (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100) if mid.get_xlim()[0] <= t <= mid.get_xlim()[1]]
+        mid.set_xticks(ticks)
+        mid.set_xticklabels([f"{t:g}" for t in ticks])
+        mid.minorticks_off()
+    else:
+        span = hi - lo or 1.0
+        mid.set_xlim(lo - 0.08 * span, hi + 0.08 * span)
+    mid.set_yticks([])
+    mid.grid(False)
+    for side in ("top", "right", "left"):
+        mid.spines[side].set_visible(False)
+    fav_left, fav_right = ma.favours()
+    mid.set_xlabel(f"{fav_left}   ⟵   ⟶   {fav_right}", fontsize=9)
+    fig.suptitle(title or f"{ma.outcome_label}: {ma.model_name()}", x=0.02, ha="left", fontsize=12, weight="bold")
+    return fig
+
+
+def subgroup_forest(sg, ma) -> plt.Figure:
+    """Comparisons grouped by dose band, each band with its own pooled diamond."""
+    studies = sg.studies
+    groups = sg.groups.set_index("band")
+    lines = []  # (kind, label, estimate, low, high, weight)
+    for band in groups.index:
+        for r in studies[studies["band"] == band].itertuples():
+            lines.append(("study", f"{r.label}, {r.dose_mg_day:g} mg", ma.scale(r.yi), ma.scale(r.ci_low), ma.scale(r.ci_high)))
+        g = groups.loc[band]
+        lines.append(("diamond", f"Subtotal {band} (k = {int(g['k'])})", g["estimate"], g["ci_low"], g["ci_high"]))
+    if ma.result is not None:
+        r = ma.result
+        lines.append(("total", "Overall (all trials, merged arms)", ma.scale(r.estimate), ma.scale(r.ci_low), ma.scale(r.ci_high)))
+    n = len(lines)
+    fig, ax = plt.subplots(figsize=(10, 1.2 + 0.38 * n))
+    labels = []
+    for i, (kind, label, est, lo, hi) in enumerate(lines):
+        y = n - i
+        labels.append(label)
+        if kind == "study":
+            ax.plot([lo, hi], [y, y], color="#333333", lw=1.1)
+            ax.scatter([est], [y], marker="s", color=SQUARE, s=40, zorder=3)
+        else:
+            colour = DIAMOND if kind == "total" else "#6a51a3"
+            ax.add_patch(Polygon([(lo, y), (est, y + 0.3), (hi, y), (est, y - 0.3)], closed=True, color=colour, zorder=3))
+    ax.set_yticks(range(n, 0, -1))
+    ax.set_yticklabels(labels, fontsize=8.5)
+    ax.axvline(ma.null_value, color="#222222", lw=0.9)
+    values = [v for line in lines for v in line[2:]]
+    if ma.ratio:
+        ax.set_xscale("log")
+        lo, hi = min(values), max(values)
+        ticks = [t for t in (0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20) if lo / 1.3 <= t <= hi * 1.3]
+        ax.set_xticks(ticks)
+        ax.set_xticklabels([f"{t:g}" for t in ticks])
+        ax.minorticks_off()
+    ax.set_ylim(0.3, n + 0.7)
+    fav_left, fav_right = ma.favours()
+    ax.set_xlabel(f"{ma.measure} (95% CI)    {fav_left} ⟵  ⟶ {fav_right}")
+    ax.set_title(f"{ma.outcome_label} by dose band (threshold {sg.threshold:g} mg/day)")
+    ax.grid(axis="y", visible=False)
+    fig.tight_layout()
+    return fig
+
+
+def cumulative_forest(table: pd.DataFrame, ma) -> plt.Figure:
+    """Cumulative meta-analysis by year: the pooled estimate after each study is added."""
+    k = len(table)
+    fig, ax = plt.subplots(figsize=(9, 1.2 + 0.42 * max(k, 1)))
+    y = np.arange(k, 0, -1)
+    ax.hlines(y, table["ci_low"], table["ci_high"], color="#333333", lw=1.2)
+    ax.scatter(table["estimate"], y, marker="D", color=DIAMOND, s=36, zorder=3)
+    ax.set_yticks(y)
+    ax.set_yticklabels([f"+ {r.label} (k = {r.k})" for r in table.itertuples()])
+    ax.axvline(ma.null_value, color="#222222", lw=0.9)
+    if ma.ratio:
+        ax.set_xscale("log")
+        ticks = [t for t in (0.1, 0.2, 0.5, 1, 2, 5, 10, 20) if table["ci_low"].min() / 1.5 <= t <= table["ci_high"].max() * 1.5]
+        ax.set_xticks(ticks)
+        ax.set_xticklabels([f"{t:g}" for t in ticks])
+        ax.minorticks_off()
+    fav_left, fav_right = ma.favours()
+    ax.set_xlabel(f"{ma.measure} (95% CI)    {fav_left} ⟵  ⟶ {fav_right}")
+    ax.set_title(f"Cumulative meta-analysis by year: {ma.outcome_label}")
+    ax.grid(axis="y", visible=False)
+    fig.tight_layout()
+    return fig
+
+
+def funnel(ma) -> plt.Figure:
+    s = ma.studies
+    se = np.sqrt(s["vi"])
+    fig, ax = plt.subplots(figsize=(6.5, 5))
+    center = ma.result.estimate
+    top = float(se.max()) * 1.1
+    grid = np.linspace(0, top, 50)
+    ax.plot(center - 1.96 * grid, grid, color="#888888", ls="--", lw=1)
+    ax.plot(center + 1.96 * grid, grid, color="#888888", ls="--", lw=1)
+    ax.axvline(center, color="#222222", lw=1)
+    ax.scatter(s["yi"], se, color=SQUARE, zorder=3)
+    ax.invert_yaxis()
+    ax.set_xlabel(f"{ma.measure}{' (log scale)' if ma.ratio else ''}")
+    ax.set_ylabel("Standard error")
+    ax.set_title(f"Funnel plot: {ma.outcome_label}")
+    fig.tight_layout()
+    return fig
+
+
+# ---------------------------------------------------------------- evidence map
+
+
+def evidence_map(studies: pd.DataFrame) -> plt.Figure:
+    """Every study on year x maximum dose: size = n, colour = direction, marker = design."""
+    data = studies[studies["dose_max_mg_day"].notna() & studies["year"].notna()].copy()
+    data["year"] = data["year"].astype(int)
+    data["n"] = data["n_randomized"].fillna(1).astype(float)
+    fig, ax = plt.subplots(figsize=(11, 6.2))
+    sns.scatterplot(
+        data=data, x="year", y="dose_max_mg_day", hue="direction", style="design", size="n",
+        hue_order=[d for d in DIRECTION_COLOURS if d in set(data["direction"])], palette=DIRECTION_COLOURS,
+        style_order=[d for d in DESIGN_MARKERS if d in set(data["design"])], markers=DESIGN_MARKERS,
+        sizes=(40, 700), alpha=0.85, edgecolor="#222222", linewidth=0.6, ax=ax,
+    )
+    ax.axhline(80, color="#8c2d04", ls="--", lw=1)
+    ax.text(data["year"].min() - 0.5, 84, "80 mg/day: spasticity label maximum", color="#8c2d04", fontsize=9)
+    for r in data.itertuples():
+        ax.annotate(r.label, (r.year, r.dose_max_mg_day), xytext=(5, 4), textcoords="offset points", fontsize=7.5, color="#333333")
+    ax.set_xlabel("Year of report")
+    ax.set_ylabel("Target or maximum baclofen dose (mg/day)")
+    ax.set_yscale("log")
+    ticks = [10, 20, 30, 50, 80, 100, 150, 200, 300, 600]
+    ax.set_yticks(ticks)
+    ax.set_yticklabels([str(t) for t in ticks])
+    ax.minorticks_off()
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
+    ax.set_title("Evidence map: every study with a known dose")
+    fig.tight_layout()
+    return fig
+
+
+def mention_matrix(matrix: pd.DataFrame) -> plt.Figure:
+    """Sources x studies: 2 = named, 1 = alluded to, 0 = not mentioned."""
+    fig, ax = plt.subplots(figsize=(min(2.5 + 0.42 * matrix.shape[1], 16), 1.8 + 0.5 * matrix.shape[0]))
+    cmap = matplotlib.colors.ListedColormap(["#f7f7f7", "#9ecae1", "#08519c"])
+    sns.heatmap(matrix, cmap=cmap, vmin=-0.5, vmax=2.5, linewidths=0.5, linecolor="#dddddd", cbar=False, ax=ax, square=False)
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    ax.tick_params(axis="x", labelrotation=60, labelsize=8)
+    ax.tick_params(axis="y", labelrotation=0, labelsize=8)
+    for label in ax.get_xticklabels():
+        label.set_horizontalalignment("right")
+    handles = [matplotlib.patches.Patch(color="#08519c", label="named"), matplotlib.patches.Patch(color="#9ecae1", label="alluded to")]
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=8)
+    ax.set_title("Which source mentions which study")
+    fig.tight_layout()
+    return fig
+
+
+# ---------------------------------------------------------------- dose-response
+
+
+def dose_response(dr, threshold: float = 80.0) -> plt.Figure:
+    ma = dr.analysis
+    s = ma.studies
+    fig, ax = plt.subplots(figsize=(9, 5.5))
+    tau2 = dr.fit.tau2 if dr.fit else 0.0
+    w = 1 / (s["vi"] + tau2)
+    sizes = 60 + 900 * w / w.max()
+    y = [ma.scale(v) for v in s["yi"]]
+    ax.scatter(s["dose_for_regression"], y, s=sizes, color=SQUARE, alpha=0.55, edgecolor="#222222", zorder=3)
+    for r, yy in zip(s.itertuples(), y):
+        ax.annotate(f"{r.label} ({r.dose_mg_day:g})", (r.dose_for_regression, yy), xytext=(6, 5), textcoords="offset points", fontsize=7.5)
+    if dr.fit is not None:
+        grid = np.linspace(0, max(s["dose_for_regression"].max(), threshold) * 1.05, 200)
+        fit, lo, hi = dr.fit.predict(grid)
+        ax.plot(grid, [ma.scale(v) for v in fit], color=DIAMOND, lw=1.5, label="meta-regression (REML)")
+        ax.fill_between(grid, [ma.scale(v) for v in lo], [ma.scale(v) for v in hi], color="#999999", alpha=0.25, label="95% CI")
+    ax.axhline(ma.null_value, color="#222222", lw=0.8)
+    ax.axvline(threshold, color="#8c2d04", ls="--", lw=1, label=f"{threshold:g} mg/day")
+    if ma.ratio:
+        ax.set_yscale("log")
+        ax.minorticks_off()
+        ticks = [t for t in (0.1, 0.2, 0.5, 1, 2, 5, 10) if min(y) / 2 <= t <= max(y) * 2]
+        ax.set_yticks(ticks)
+        ax.set_yticklabels([f"{t:g}" for t in ticks])
+    ax.set_xlabel("Baclofen dose (mg/day): mean achieved where reported, else target")
+    ax.set_ylabel(f"{ma.measure}, baclofen vs {ma.comparator}")
+    ax.set_title(f"Dose-response: {ma.outcome_label}")
+    ax.legend(loc="best", fontsize=8, frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+# ---------------------------------------------------------------- costs and claims
+
+
+def cost_bars(table: pd.DataFrame, value: str, label: str, currency: str) -> plt.Figure:
+    data = table.dropna(subset=[value]).sort_values(value)
+    fig, ax = plt.subplots(figsize=(9, 1.2 + 0.32 * max(len(data), 1)))
+    colours = ["#8c2d04" if b == "trial budget" else SQUARE for b in data.get("basis", ["drug acquisition"] * len(data))]
+    ax.barh(data["label"], data[value], color=colours)
+    ax.set_xscale("log")
+    ax.set_xlabel(f"{label} ({currency}, log scale)")
+    for y, v in enumerate(data[value]):
+        ax.text(v * 1.05, y, f"{v:,.0f}", va="center", fontsize=8)
+    ax.grid(axis="y", visible=False)
+    fig.tight_layout()
+    return fig
+
+
+def verdict_bars(verdicts: pd.DataFrame, source_labels: dict[str, str]) -> plt.Figure:
+    counts = verdicts.groupby(["source_id", "verdict"]).size().unstack(fill_value=0)
+    counts = counts.reindex(columns=[v for v in VERDICT_COLOURS if v in counts.columns], fill_value=0)
+    counts.index = [source_labels.get(i, i) for i in counts.index]
+    fig, ax = plt.subplots(figsize=(9, 1.4 + 0.55 * max(len(counts), 1)))
+    left = np.zeros(len(counts))
+    for verdict in counts.columns:
+        ax.barh(counts.index, counts[verdict], left=left, color=VERDICT_COLOURS[verdict], label=verdict)
+        left += counts[verdict].to_numpy()
+    ax.set_xlabel("Number of claims")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=8)
+    ax.set_title("Verdicts on the sources' claims")
+    ax.grid(axis="y", visible=False)
+    fig.tight_layout()
+    return fig

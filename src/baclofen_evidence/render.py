@@ -1,0 +1,409 @@
+"""Render the parameterized notebooks into HTML reports, in batch (papermill + nbconvert, in-process).
+
+reports/reports.yml names each report: a notebook and its parameters. For each one this module
+
+1. checks the parameters against the notebook's ``parameters`` cell (annotated assignments such as
+   ``outcome: str = "abstinence"``) before any kernel starts: an unknown name or a wrong type is an
+   error naming it (papermill itself would only warn);
+2. executes the notebook with papermill in a pool of worker processes (one kernel per report);
+3. strips volatile metadata (papermill timings, timestamps) but keeps outputs and execution counts;
+4. exports HTML with nbconvert (inputs hidden, figures embedded, no CDN scripts);
+5. writes the executed notebook and the HTML atomically (temporary file, then rename), so a failed
+   or interrupted render leaves the previous report untouched;
+
+then writes reports/index.html linking every report with its headline number. A failing report does
+not stop the others; failures are listed at the end and make the exit status non-zero.
+"""
+
+from __future__ import annotations
+
+import ast
+import concurrent.futures as cf
+import html
+import json
+import os
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import yaml
+
+from baclofen_evidence import config
+from baclofen_evidence.headline import HEADLINE_KEY
+from baclofen_evidence.parameters import ParameterError
+
+TYPE_NAMES = {"str": str, "int": int, "float": float, "bool": bool, "list": list, "dict": dict}
+
+
+# ---------------------------------------------------------------- report definitions
+
+
+@dataclass
+class Report:
+    name: str
+    notebook: str
+    title: str
+    parameters: dict[str, Any] = field(default_factory=dict)
+    description: str = ""
+
+    @property
+    def notebook_path(self) -> Path:
+        return config.NOTEBOOKS_DIR / self.notebook
+
+
+def load_reports(path: Path = config.REPORTS_CONFIG) -> list[Report]:
+    where = path.name
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ParameterError(f"{where}: missing ({path})") from None
+    except yaml.YAMLError as exc:
+        raise ParameterError(f"{where}: not valid YAML: {exc}") from None
+    if not isinstance(raw, dict) or not isinstance(raw.get("reports"), list):
+        raise ParameterError(f"{where}: needs a top-level 'reports' list")
+    reports, seen = [], set()
+    for i, entry in enumerate(raw["reports"]):
+        if not isinstance(entry, dict) or not {"name", "notebook", "title"} <= set(entry):
+            raise ParameterError(f"{where}: report {i + 1} needs name, notebook and title")
+        unknown = set(entry) - {"name", "notebook", "title", "parameters", "description"}
+        if unknown:
+            raise ParameterError(f"{where}: report {entry['name']!r}: unknown key(s) {', '.join(sorted(unknown))}")
+        if entry["name"] in seen:
+            raise ParameterError(f"{where}: report name {entry['name']!r} appears twice")
+        seen.add(entry["name"])
+        reports.append(Report(entry["name"], entry["notebook"], entry["title"], dict(entry.get("parameters") or {}),
+                              entry.get("description", "")))
+    return reports
+
+
+# ---------------------------------------------------------------- parameter checks
+
+
+@dataclass(frozen=True)
+class Declared:
+    name: str
+    types: tuple[type, ...]  # allowed types; NoneType included for optional parameters
+    default: Any
+    annotation: str
+
+
+def _types(annotation: ast.expr, text: str) -> tuple[type, ...]:
+    if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
+        return _types(annotation.left, text) + _types(annotation.right, text)
+    if isinstance(annotation, ast.Constant) and annotation.value is None:
+        return (type(None),)
+    if isinstance(annotation, ast.Subscript):
+        return _types(annotation.value, text)
+    if isinstance(annotation, ast.Name) and annotation.id in TYPE_NAMES:
+        return (TYPE_NAMES[annotation.id],)
+    raise ParameterError(f"parameters cell: cannot read the annotation {ast.get_source_segment(text, annotation)!r}")
+
+
+def declared_parameters(notebook: Path) -> dict[str, Declared]:
+    """The names, types and defaults of a notebook's ``parameters`` cell."""
+    nb = nbformat.read(notebook, as_version=4)
+    cells = [c for c in nb.cells if "parameters" in c.get("metadata", {}).get("tags", [])]
+    if len(cells) != 1:
+        raise ParameterError(f"{notebook.name}: needs exactly one cell tagged 'parameters', found {len(cells)}")
+    text = cells[0].source
+    declared = {}
+    for node in ast.parse(text).body:
+        if not isinstance(node, ast.AnnAssign) or not isinstance(node.target, ast.Name):
+            raise ParameterError(f"{notebook.name}: the parameters cell may hold only annotated assignments (name: type = value)")
+        declared[node.target.id] = Declared(node.target.id, _types(node.annotation, text), ast.literal_eval(node.value),
+                                            ast.get_source_segment(text, node.annotation))
+    return declared
+
+
+def coerce_cli_value(text: str) -> Any:
+    """A --param value from the command line, read as YAML (so 80 is a number and [a, b] a list)."""
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
+
+
+def check_parameters(notebook: Path, given: dict[str, Any]) -> dict[str, Any]:
+    """Refuse unknown names and wrong types; return the parameters to inject."""
+    declared = declared_parameters(notebook)
+    problems = []
+    for name, value in given.items():
+        if name not in declared:
+            close = [d for d in declared if d.startswith(name[:3])]
+            hint = f" (did you mean {' or '.join(close)}?)" if close else ""
+            problems.append(f"{name}: unknown parameter of {notebook.name}{hint}; known: {', '.join(declared)}")
+            continue
+        d = declared[name]
+        ok = isinstance(value, d.types) and not (isinstance(value, bool) and bool not in d.types)
+        if not ok and float in d.types and isinstance(value, int) and not isinstance(value, bool):
+            ok = True
+        if not ok:
+            problems.append(f"{name}: expected {d.annotation}, got {type(value).__name__} {value!r}")
+        elif isinstance(value, list) and d.default is not None and any(not isinstance(v, str) for v in value):
+            problems.append(f"{name}: expected a list of strings, got {value!r}")
+    if problems:
+        raise ParameterError("; ".join(problems))
+    return dict(given)
+
+
+# ---------------------------------------------------------------- one report
+
+
+def _atomic_write(target: Path, data: bytes) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+VOLATILE_NOTEBOOK_KEYS = ("papermill",)
+VOLATILE_CELL_KEYS = ("papermill", "execution")
+
+
+def strip_volatile(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Remove timings and papermill bookkeeping; keep outputs and execution counts (nbval needs them)."""
+    for key in VOLATILE_NOTEBOOK_KEYS:
+        nb.metadata.pop(key, None)
+    for cell in nb.cells:
+        for key in VOLATILE_CELL_KEYS:
+            cell.metadata.pop(key, None)
+        if cell.cell_type == "code":
+            for out in cell.get("outputs", []):
+                out.get("metadata", {}).pop("execution", None)
+    return nb
+
+
+def html_exporter():
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(template_name="lab", exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    # No CDN scripts: the reports must open offline and load nothing from the network.
+    exporter.mathjax_url = ""
+    exporter.require_js_url = ""
+    exporter.jquery_url = ""
+    return exporter
+
+
+def to_html(nb: nbformat.NotebookNode, title: str) -> str:
+    body, _ = html_exporter().from_notebook_node(nb, resources={"metadata": {"name": title}})
+    return body
+
+
+def headline(nb: nbformat.NotebookNode) -> str | None:
+    """The headline a notebook published with publish_headline(), if any."""
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            if HEADLINE_KEY in data:
+                return str(data[HEADLINE_KEY]["headline"])
+    return None
+
+
+def kernel_manager_class():
+    """A kernel manager on local IPC sockets in a private temporary folder.
+
+    No TCP ports are opened, workers cannot collide, and ipykernel has no reason to warn about
+    unencrypted TCP on every start.
+    """
+    from jupyter_client.manager import AsyncKernelManager
+
+    class LocalKernelManager(AsyncKernelManager):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.transport = "ipc"
+            self._socket_dir = tempfile.mkdtemp(prefix="be-kernel-")
+            self.ip = os.path.join(self._socket_dir, "k")
+
+        async def _async_cleanup_resources(self, restart: bool = False) -> None:
+            await super()._async_cleanup_resources(restart=restart)
+            if not restart:
+                import shutil
+
+                shutil.rmtree(self._socket_dir, ignore_errors=True)
+
+    return LocalKernelManager
+
+
+@dataclass
+class Outcome:
+    name: str
+    ok: bool
+    seconds: float
+    headline: str | None = None
+    error: str | None = None
+
+
+def render_one(report: Report, parameters: dict[str, Any], reports_dir: Path, figures_dir: Path,
+               kernel_name: str = "python3") -> Outcome:
+    """Execute one notebook and write its HTML and executed notebook; never raises for a failing cell."""
+    import logging
+
+    import papermill as pm
+
+    # papermill warns about parameters it cannot parse (annotations such as `str | None`); they are checked here.
+    logging.getLogger("papermill").setLevel(logging.ERROR)
+    start = time.perf_counter()
+    params = dict(parameters)
+    params.setdefault("figures_dir", str(figures_dir / report.name))
+    try:
+        nb = pm.execute_notebook(
+            str(report.notebook_path), None, parameters=params, kernel_name=kernel_name, progress_bar=False,
+            log_output=False, cwd=str(report.notebook_path.parent), report_mode=False,
+            kernel_manager_class=kernel_manager_class(),
+        )
+    except pm.PapermillExecutionError as exc:
+        return Outcome(report.name, False, time.perf_counter() - start,
+                       error=f"cell {exc.exec_count}: {exc.ename}: {exc.evalue}")
+    except Exception as exc:  # a kernel that dies or will not start: report it, keep going
+        return Outcome(report.name, False, time.perf_counter() - start, error=f"{type(exc).__name__}: {exc}")
+    nb = strip_volatile(nb)
+    page = to_html(nb, report.title)
+    _atomic_write(reports_dir / f"{report.name}.ipynb", nbformat.writes(nb).encode("utf-8") + b"\n")
+    _atomic_write(reports_dir / f"{report.name}.html", page.encode("utf-8"))
+    return Outcome(report.name, True, time.perf_counter() - start, headline=headline(nb))
+
+
+def _worker(args: tuple) -> Outcome:
+    report, parameters, reports_dir, figures_dir = args
+    return render_one(report, parameters, reports_dir, figures_dir)
+
+
+# ---------------------------------------------------------------- the batch
+
+
+def write_index(reports: list[Report], outcomes: dict[str, Outcome], reports_dir: Path) -> None:
+    """reports/index.html: every report with its headline; failed ones marked, previous HTML kept."""
+    rows = []
+    for r in reports:
+        o = outcomes.get(r.name)
+        exists = (reports_dir / f"{r.name}.html").exists()
+        status = "" if o is None or o.ok else ' <span class="failed">(last render failed; showing the previous report)</span>'
+        headline_text = html.escape(o.headline) if o is not None and o.headline else ""
+        link = f'<a href="{html.escape(r.name)}.html">{html.escape(r.title)}</a>' if exists else html.escape(r.title)
+        rows.append(f"<tr><td>{link}{status}</td><td>{headline_text}</td><td>{html.escape(r.description)}</td></tr>")
+    page = INDEX_TEMPLATE.format(rows="\n".join(rows))
+    _atomic_write(reports_dir / "index.html", page.encode("utf-8"))
+
+
+INDEX_TEMPLATE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>baclofen-evidence: reports</title>
+<style>
+body {{ font-family: system-ui, sans-serif; max-width: 1100px; margin: 2em auto; padding: 0 1em; color: #222; }}
+table {{ border-collapse: collapse; width: 100%; }}
+th, td {{ text-align: left; padding: 0.45em 0.6em; border-bottom: 1px solid #ddd; vertical-align: top; }}
+th {{ background: #f3f3f3; }}
+.failed {{ color: #b2182b; }}
+</style>
+</head>
+<body>
+<h1>Baclofen for alcohol use disorder: evidence reports</h1>
+<p>Each report is a notebook rendered from the data package in <code>data/</code>.
+Every number traces back to a publication listed in <code>data/references.csv</code>.</p>
+<table>
+<thead><tr><th>Report</th><th>Headline</th><th>What it shows</th></tr></thead>
+<tbody>
+{rows}
+</tbody>
+</table>
+</body>
+</html>
+"""
+
+
+def progress(total: int):
+    from tqdm import tqdm
+
+    quiet = os.environ.get("CI", "").lower() == "true" or not sys.stderr.isatty()
+    return tqdm(total=total, unit="report", disable=quiet, file=sys.stderr)
+
+
+def render_all(only: list[str] | None = None, jobs: int | None = None, overrides: dict[str, Any] | None = None,
+               reports_path: Path = config.REPORTS_CONFIG, reports_dir: Path = config.REPORTS_DIR,
+               figures_dir: Path = config.FIGURES_DIR) -> list[Outcome]:
+    """Render every report (or those named in `only`); returns one Outcome per report rendered."""
+    reports = load_reports(reports_path)
+    names = {r.name for r in reports}
+    if only:
+        unknown = sorted(set(only) - names)
+        if unknown:
+            raise ParameterError(f"--only: no report named {', '.join(unknown)}; known: {', '.join(sorted(names))}")
+        chosen = [r for r in reports if r.name in only]
+    else:
+        chosen = reports
+    overrides = overrides or {}
+    # Every parameter set is checked before any kernel starts.
+    tasks, problems = [], []
+    for r in chosen:
+        if not r.notebook_path.is_file():
+            problems.append(f"{r.name}: notebook {r.notebook} does not exist")
+            continue
+        try:
+            params = check_parameters(r.notebook_path, {**r.parameters, **overrides})
+        except ParameterError as exc:
+            problems.append(f"{r.name}: {exc}")
+            continue
+        tasks.append((r, params, Path(reports_dir), Path(figures_dir)))
+    if problems:
+        raise ParameterError("\n".join(problems))
+    from baclofen_evidence.datapackage import DataError, validate
+
+    data_problems = validate(config.DATA_DIR if "data_dir" not in overrides else overrides["data_dir"])
+    if data_problems:
+        raise DataError(data_problems)
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(tasks)))
+    outcomes: dict[str, Outcome] = {}
+    with progress(len(tasks)) as bar:
+        if jobs == 1:
+            for task in tasks:
+                o = _worker(task)
+                outcomes[o.name] = o
+                bar.update()
+        else:
+            import multiprocessing
+
+            ctx = multiprocessing.get_context("forkserver")
+            with cf.ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
+                for o in pool.map(_worker, tasks):
+                    outcomes[o.name] = o
+                    bar.update()
+    all_reports = load_reports(reports_path)
+    previous = _previous_headlines(Path(reports_dir))
+    for r in all_reports:
+        if r.name not in outcomes and r.name in previous:
+            outcomes[r.name] = Outcome(r.name, True, 0.0, headline=previous[r.name])
+    write_index(all_reports, outcomes, Path(reports_dir))
+    return [outcomes[t[0].name] for t in tasks]
+
+
+def _previous_headlines(reports_dir: Path) -> dict[str, str]:
+    """Headlines of reports already rendered, read from their executed notebooks."""
+    found = {}
+    for path in reports_dir.glob("*.ipynb"):
+        try:
+            text = headline(nbformat.read(path, as_version=4))
+        except Exception:  # a stray or damaged file is simply not listed with a headline
+            continue
+        if text:
+            found[path.stem] = text
+    return found
+
+
+def summary(outcomes: list[Outcome]) -> tuple[str, int]:
+    ok = [o for o in outcomes if o.ok]
+    failed = [o for o in outcomes if not o.ok]
+    lines = [f"rendered {len(ok)} of {len(outcomes)} report(s) into {config.REPORTS_DIR.name}/"]
+    for o in failed:
+        lines.append(f"FAILED {o.name}: {o.error}")
+    return "\n".join(lines), (1 if failed else 0)

@@ -1,0 +1,1 @@
+"""One module per report notebook: the notebook in notebooks/ calls one function per section here."""

@@ -1,0 +1,63 @@
+"""Sections of notebooks/claims.ipynb: the popular articles' claims against the data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from baclofen_evidence import claims, plots
+from baclofen_evidence.headline import publish_headline
+from baclofen_evidence.sections.common import bullets, esc, evidence, figure, figures_folder, md, source_labels, table
+
+
+@dataclass
+class Report:
+    source: str | None = None
+    data_dir: str | None = None
+    figures_dir: str | None = None
+
+    def __post_init__(self):
+        self.ev = evidence(self.data_dir)
+        self.figs = figures_folder(self.figures_dir, "claims" if self.source is None else f"claims_{self.source}")
+        self.verdicts = claims.verdicts(self.ev, self.source)
+
+    def headline(self) -> None:
+        counts = self.verdicts["verdict"].value_counts()
+        parts = [f"{counts.get(v, 0)} {v}" for v in claims.VERDICTS if counts.get(v, 0)]
+        who = "all sources" if self.source is None else f"source {self.source}"
+        publish_headline(f"{len(self.verdicts)} claims from {who}: " + ", ".join(parts))
+
+    def rules(self) -> None:
+        bullets([
+            "<b>consistent</b>: the data bear the claim out, within the tolerance its wording allows;",
+            "<b>overstated</b>: the claim goes further than the data (a larger number, a firmer or wider conclusion);",
+            "<b>inconsistent</b>: the data contradict it;",
+            "<b>unverifiable</b>: nothing in the data package can decide it.",
+            f"A number hedged with 'about' may be off by up to {claims.ABOUT_TOLERANCE:.0%}; an exact number must match at the "
+            "precision the claim uses; money in another currency is converted at the average rate of the amount's year.",
+            "Counts of RCTs include randomized trials of baclofen for alcohol dependence (relapse prevention, drinking reduction "
+            "or comorbid symptoms) and leave out alcohol-withdrawal trials.",
+        ])
+
+    def sources(self) -> None:
+        s = self.ev.sources if self.source is None else self.ev.sources[self.ev.sources["source_id"] == self.source]
+        bullets([f"<b>{esc(r.source_id)}</b> ({esc(r.kind.replace('_', ' '))}{', ' + esc(r.outlet) if not pd.isna(r.outlet) else ''}): "
+                 f"{esc(r.title)}" for r in s.itertuples()])
+
+    def chart(self) -> None:
+        if self.verdicts.empty:
+            md("This source makes no checkable claim about the studies.")
+            return
+        figure(plots.verdict_bars(self.verdicts, source_labels(self.ev)), "verdicts", self.figs, alt="Verdicts per source")
+
+    def verdict_table(self) -> None:
+        v = self.verdicts
+        if v.empty:
+            md("No claims to show.")
+            return
+        labels = self.ev.studies.set_index("study_id")["label"]
+        frame = pd.DataFrame({"Source": v["source_id"].str[:3], "Claim (paraphrased)": v["claim"],
+                              "Study": [labels.get(s, "") if s else "(evidence base)" for s in v["study_id"]],
+                              "Verdict": v["verdict"], "Deciding evidence": v["evidence"]})
+        table(frame, caption="Every claim, its verdict and the evidence that decides it")
