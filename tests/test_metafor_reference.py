@@ -91,3 +91,34 @@ def test_bcg_reproduces_the_published_reml_estimate():
     assert round(fit["estimate"], 4) == -0.7145
     assert round(fit["se"], 4) == 0.1798
     assert round(fit["tau2"], 4) == 0.3132
+
+
+METAREG = [(c, m, e["metareg"]) for c, m, e in CASES if "metareg" in e]
+
+
+@pytest.mark.parametrize("case,measure,expected", METAREG, ids=[f"{c}-{m}" for c, m, _ in METAREG])
+def test_dose_meta_regression_matches_metafor(case, measure, expected):
+    from baclofen_evidence.dose_response import fit_regression
+
+    d, eff = effects(case, measure)
+    keep = ~np.isnan(eff.yi)
+    fit = fit_regression(eff.yi[keep], eff.vi[keep], d["dose"][keep])
+    close(fit.intercept, expected["intercept"], TOLERANCE["estimate"], "intercept")
+    close(fit.slope, expected["slope"], TOLERANCE["estimate"], "slope")
+    close(fit.slope_se, expected["slope_se"], TOLERANCE["se"], "slope SE")
+    close(fit.slope_ci_low, expected["slope_ci_low"], TOLERANCE["ci"], "slope CI low")
+    close(fit.slope_ci_high, expected["slope_ci_high"], TOLERANCE["ci"], "slope CI high")
+    close(fit.tau2, expected["tau2"], TOLERANCE["tau2"], "residual tau2")
+
+
+def test_reference_inputs_are_the_reports_inputs():
+    """The committed inputs are what the shipped data gives today; else run `make reference`."""
+    from baclofen_evidence.datapackage import load
+    from baclofen_evidence.reference import PREFIX, inputs
+
+    current = inputs(load())
+    committed = {p.stem: pd.read_csv(p) for p in INPUTS.glob(f"{PREFIX}*.csv")}
+    assert sorted(current) == sorted(committed), "outcomes with data changed: run `make reference`"
+    for name, frame in current.items():
+        pd.testing.assert_frame_equal(frame.reset_index(drop=True), committed[name], check_dtype=False, atol=1e-9,
+                                      obj=f"{name} (run `make reference` after changing data/)")

@@ -18,6 +18,10 @@ import pandas as pd
 
 from baclofen_evidence import config
 from baclofen_evidence.datapackage import DataError, load, validate
+from baclofen_evidence.parameters import ParameterError
+
+
+TABLE_CELL_WIDTH = 60  # readable tables cut long text; --format json or csv gives it whole
 
 
 class UsageError(Exception):
@@ -50,8 +54,9 @@ def emit(records: list[dict], fmt: str, table: pd.DataFrame | None = None) -> No
         print(buffer.getvalue(), end="")
     else:
         frame = table if table is not None else pd.DataFrame(records)
-        with pd.option_context("display.width", 250, "display.max_colwidth", 40):
-            print(frame.to_string(index=False, na_rep=""))
+        shown = frame.astype(object).where(frame.notna(), "")
+        shown = shown.map(lambda v: v if not isinstance(v, str) or len(v) <= TABLE_CELL_WIDTH else v[: TABLE_CELL_WIDTH - 1] + "…")
+        print(shown.to_string(index=False))
 
 
 # ---------------------------------------------------------------- commands
@@ -81,6 +86,90 @@ def cmd_studies(args: argparse.Namespace) -> int:
     return 0
 
 
+def _number(value) -> float | None:
+    return None if value is None or (isinstance(value, float) and pd.isna(value)) else value
+
+
+@command("meta")
+def cmd_meta(args: argparse.Namespace) -> int:
+    from baclofen_evidence import meta_analysis as meta
+
+    ev = load(_data_dir(args))
+    exclude = [x.strip() for x in args.exclude.split(",") if x.strip()] if args.exclude else []
+    ma = meta.run(ev, args.outcome, args.measure, args.method, args.hksj, exclude, args.dose_min, args.dose_max,
+                  args.comparator, min_duration_weeks=args.min_duration_weeks)
+    result = ma.to_dict()
+    if args.format == "json":
+        print(json.dumps(result, indent=2, ensure_ascii=False))
+        return 0
+    studies = pd.DataFrame(result["studies"])
+    if args.format == "csv":
+        emit([], "csv", studies)
+        return 0
+    print(f"{ma.outcome_label} ({ma.outcome_id}): {ma.model_name()}; comparator {ma.comparator}")
+    if ma.result is None:
+        print(f"not pooled: {ma.reason_not_pooled}")
+    else:
+        r = ma.result
+        print(f"k = {ma.k}, participants = {ma.n_participants}")
+        print(f"{ma.measure} {ma.scale(r.estimate):.3f} (95% CI {ma.scale(r.ci_low):.3f} to {ma.scale(r.ci_high):.3f}); "
+              f"prediction interval {ma.scale(r.pi_low):.3f} to {ma.scale(r.pi_high):.3f}")
+        print(f"tau2 = {r.tau2:.4f}, I2 = {r.i2:.1f}%, Q = {r.q:.3f} (df {r.q_df}, p = {r.q_p:.4f})")
+    if not studies.empty:
+        emit([], "table", studies.round(6))
+    return 0
+
+
+@command("claims")
+def cmd_claims(args: argparse.Namespace) -> int:
+    from baclofen_evidence.claims import verdicts
+
+    table = verdicts(load(_data_dir(args)), args.source)
+    records = [{k: _number(v) for k, v in row.items()} for row in table.to_dict("records")]
+    if args.format == "table":
+        emit(records, "table", table[["claim_id", "source_id", "study_id", "verdict", "evidence"]])
+    else:
+        emit(records, args.format, table)
+    return 0
+
+
+@command("costs")
+def cmd_costs(args: argparse.Namespace) -> int:
+    from baclofen_evidence import costs
+
+    table = costs.cost_per_patient(load(_data_dir(args)), args.price_source, args.currency)
+    records = [{k: _number(v) for k, v in row.items()} for row in table.to_dict("records")]
+    shown = table.assign(cost_per_patient=table["cost_per_patient"].round(2)) if args.format == "table" else table
+    emit(records, args.format, shown)
+    return 0
+
+
+@command("render")
+def cmd_render(args: argparse.Namespace) -> int:
+    from baclofen_evidence import render
+
+    overrides = {}
+    for item in args.param or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise UsageError(f"--param {item!r}: expected KEY=VALUE")
+        overrides[key.strip()] = render.coerce_cli_value(value)
+    only = [x.strip() for x in args.only.split(",")] if args.only else None
+    outcomes = render.render_all(only=only, jobs=args.jobs, overrides=overrides)
+    text, code = render.summary(outcomes)
+    print(text)
+    return code
+
+
+@command("reference-inputs")
+def cmd_reference_inputs(args: argparse.Namespace) -> int:
+    from baclofen_evidence import reference
+
+    for path in reference.write_inputs(load(_data_dir(args)), Path(args.out)):
+        print(path)
+    return 0
+
+
 # ---------------------------------------------------------------- parser
 
 
@@ -97,6 +186,33 @@ def build_parser() -> argparse.ArgumentParser:
 
     add("validate", "check the data package against datapackage.json and the cross-table rules", formats=False)
     add("studies", "list every study with n, dose, duration, direction and identifiers")
+
+    m = add("meta", "meta-analysis of one outcome (the numbers of the meta-analysis report)")
+    m.add_argument("--outcome", required=True, help="outcome id, e.g. abstinence, dropout, pct_days_abstinent")
+    m.add_argument("--measure", choices=["RR", "OR", "RD", "SMD", "MD"], help="effect measure (default: RR for binary, MD for continuous)")
+    m.add_argument("--method", choices=["FE", "MH", "DL", "REML", "PM"], default="REML", help="pooling method (default: REML)")
+    m.add_argument("--hksj", action="store_true", help="Hartung-Knapp-Sidik-Jonkman adjusted confidence interval")
+    m.add_argument("--exclude", metavar="ID,...", help="study ids to leave out")
+    m.add_argument("--dose-min", type=float, metavar="MG", help="keep baclofen arms dosed at least MG mg/day")
+    m.add_argument("--dose-max", type=float, metavar="MG", help="keep baclofen arms dosed at most MG mg/day")
+    m.add_argument("--min-duration-weeks", type=float, metavar="W", help="keep trials of at least W weeks")
+    m.add_argument("--comparator", choices=["placebo", "active"], default="placebo")
+
+    c = add("claims", "verdict on every claim of the sources, with the deciding evidence")
+    c.add_argument("--source", help="only this source id")
+
+    k = add("costs", "cost per patient for every study: trial budget where published, else drug acquisition")
+    k.add_argument("--price-source", help="drug price (a cost_id in costs.csv; default: the NHS Drug Tariff 2018 price)")
+    k.add_argument("--currency", default="USD", help="currency to show money in (default: USD)")
+
+    r = sub.add_parser("render", help="render every report in reports/reports.yml to HTML (make reports)",
+                       description="render every report in reports/reports.yml to HTML")
+    r.add_argument("--only", metavar="NAME,...", help="render only these reports")
+    r.add_argument("--jobs", type=int, metavar="N", help="parallel workers (default: the number of cores)")
+    r.add_argument("--param", action="append", metavar="KEY=VALUE", help="override a notebook parameter in every report rendered")
+
+    ri = add("reference-inputs", "write the analysis inputs that R metafor is checked on (make reference)", formats=False)
+    ri.add_argument("--out", default=str(config.METAFOR_REFERENCE.parent / "inputs"), help="output directory")
     return parser
 
 
@@ -111,7 +227,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{len(exc.problems)} problem(s) in the data package; run `baclofen-evidence validate` for the full list",
               file=sys.stderr)
         return 1
-    except UsageError as exc:
+    except (UsageError, ParameterError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except BrokenPipeError:  # e.g. piped into `head`

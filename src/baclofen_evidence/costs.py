@@ -23,6 +23,9 @@ from baclofen_evidence.datapackage import Evidence
 from baclofen_evidence.parameters import ParameterError
 
 BENEFIT_OUTCOMES = ("responder", "abstinence")
+# The NHS Drug Tariff is a national reimbursement price for generic baclofen, current at a known date.
+DEFAULT_PRICE = "uk_drug_tariff_2018"
+DEFAULT_CURRENCY = "USD"
 DAYS_PER_WEEK = 7
 
 
@@ -91,18 +94,27 @@ def drug_prices(ev: Evidence) -> pd.DataFrame:
     return prices.reset_index(drop=True)
 
 
-def price_row(ev: Evidence, price_id: str) -> pd.Series:
+def default_price(ev: Evidence) -> str:
     prices = drug_prices(ev)
+    if prices.empty:
+        raise ParameterError("price_source: costs.csv holds no drug price")
+    return DEFAULT_PRICE if DEFAULT_PRICE in set(prices["cost_id"]) else prices["cost_id"].iloc[0]
+
+
+def price_row(ev: Evidence, price_id: str | None) -> pd.Series:
+    prices = drug_prices(ev)
+    price_id = price_id or default_price(ev)
     hit = prices[prices["cost_id"] == price_id]
     if hit.empty:
         raise ParameterError(f"price_source: {price_id!r} is not a drug price in costs.csv; choose one of {', '.join(prices['cost_id'])}")
     return hit.iloc[0]
 
 
-def drug_cost_per_patient(ev: Evidence, price_id: str, currency: str | None = None) -> pd.DataFrame:
+def drug_cost_per_patient(ev: Evidence, price_id: str | None, currency: str | None = None) -> pd.DataFrame:
     """Drug-acquisition cost per baclofen-treated patient for every study with a dose and a duration."""
     check_currency(ev, currency)
     price = price_row(ev, price_id)
+    price_id = price["cost_id"]
     per_mg, cur, note = convert(ev, price["price_per_mg"], price["currency"], price["price_year"], currency)
     rows = []
     for _, s in ev.studies.sort_values(["year", "study_id"]).iterrows():
@@ -132,7 +144,7 @@ def risk_difference(ev: Evidence, study_id: str) -> tuple[float, str] | None:
     return None
 
 
-def cost_per_responder(ev: Evidence, price_id: str, currency: str | None = None) -> pd.DataFrame:
+def cost_per_responder(ev: Evidence, price_id: str | None, currency: str | None = None) -> pd.DataFrame:
     drug = drug_cost_per_patient(ev, price_id, currency).set_index("study_id")
     rows = []
     for sid in drug.index:
@@ -151,10 +163,13 @@ def cost_per_responder(ev: Evidence, price_id: str, currency: str | None = None)
     return pd.DataFrame(rows)
 
 
-def cost_per_patient(ev: Evidence, price_id: str, currency: str | None = None) -> pd.DataFrame:
+def cost_per_patient(ev: Evidence, price_id: str | None, currency: str | None = None) -> pd.DataFrame:
     """One row per study: the trial budget per patient where known, else the drug-acquisition cost."""
+    price_id = price_row(ev, price_id)["cost_id"]
     budgets = budgets_per_patient(ev, currency)
-    budgets = budgets[budgets["basis"] == "trial budget"].drop_duplicates("study_id").set_index("study_id")
+    if not budgets.empty:
+        budgets = budgets[budgets["basis"] == "trial budget"].drop_duplicates("study_id")
+    budgets = budgets.set_index("study_id") if not budgets.empty else budgets
     drug = drug_cost_per_patient(ev, price_id, currency).set_index("study_id")
     rows = []
     for sid in ev.studies.sort_values(["year", "study_id"])["study_id"]:

@@ -86,7 +86,8 @@ def _q_stats(yi: np.ndarray, vi: np.ndarray) -> tuple[float, int, float]:
 
 def tau2_dl(yi: np.ndarray, vi: np.ndarray) -> float:
     """DerSimonian-Laird τ², truncated at 0 (statsmodels returns negative values unchanged)."""
-    return max(0.0, float(combine_effects(yi, vi, method_re="chi2").tau2))
+    with np.errstate(invalid="ignore"):  # statsmodels takes sqrt of its untruncated (negative) RE variance
+        return max(0.0, float(combine_effects(yi, vi, method_re="chi2").tau2))
 
 
 def _generalised_q(tau2: float, yi: np.ndarray, vi: np.ndarray) -> float:

@@ -61,7 +61,7 @@ for (path in sort(list.files(inputs, pattern = "\\.csv$", full.names = TRUE))) {
         }
       }
       if (binary) entry$fits[["MH"]] <- fit_mh(d, measure)
-      if ("dose" %in% names(d)) {
+      if ("dose" %in% names(d) && sum(keep) >= 3 && length(unique(d$dose[keep])) >= 2) {
         mr <- rma(yi, vi, mods = ~ dose, data = dat[keep, ], method = "REML", control = ctrl)
         entry$metareg <- list(intercept = num(mr$beta[1]), slope = num(mr$beta[2]), slope_se = num(mr$se[2]),
                               slope_ci_low = num(mr$ci.lb[2]), slope_ci_high = num(mr$ci.ub[2]),

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 import pandas as pd
 
 from baclofen_evidence import costs, plots
-from baclofen_evidence.parameters import ParameterError
 from baclofen_evidence.headline import publish_headline
 from baclofen_evidence.sections.common import bullets, esc, evidence, figure, figures_folder, md, note, table
 
@@ -25,11 +24,8 @@ class Report:
         self.ev = evidence(self.data_dir)
         self.figs = figures_folder(self.figures_dir, "costs")
         costs.check_currency(self.ev, self.currency)
-        prices = costs.drug_prices(self.ev)
-        if prices.empty:
-            raise ParameterError("price_source: costs.csv holds no drug price")
-        self.price_id = self.price_source or prices["cost_id"].iloc[0]
-        self.price = costs.price_row(self.ev, self.price_id)
+        self.price = costs.price_row(self.ev, self.price_source)
+        self.price_id = self.price["cost_id"]
         self.drug = costs.drug_cost_per_patient(self.ev, self.price_id, self.currency)
         self.budgets = costs.budgets_per_patient(self.ev, self.currency)
 

@@ -87,8 +87,8 @@ class Report:
     def study_table(self) -> None:
         s = self.studies
         prices = costs.drug_prices(self.ev)
-        price_id = self.price_source or (prices["cost_id"].iloc[0] if not prices.empty else None)
-        per_patient = costs.cost_per_patient(self.ev, price_id, self.currency).set_index("study_id") if price_id else pd.DataFrame()
+        price_id = costs.price_row(self.ev, self.price_source)["cost_id"]
+        per_patient = costs.cost_per_patient(self.ev, price_id, self.currency).set_index("study_id")
         mentions = mentioned_by(self.ev)
         rows = []
         for r in s.itertuples():
@@ -108,11 +108,10 @@ class Report:
                 "Identifiers": ids or r.ref_id, "Mentioned by": ", ".join(m[:3] for m in mentions.get(r.study_id, [])),
             })
         table(pd.DataFrame(rows), caption="Every study: dose, size, cost per patient and direction of effect")
-        if price_id:
-            p = prices.set_index("cost_id").loc[price_id]
-            note(f"Cost per patient: the trial budget divided by the number randomized where a budget is published; otherwise "
-                 f"the baclofen bought for one patient at the trial's dose and duration, priced from {esc(p['description'])} "
-                 f"({esc(p['country'])}, {int(p['price_year'])}), converted to {esc(self.currency)} at that year's average rate.")
+        p = prices.set_index("cost_id").loc[price_id]
+        note(f"Cost per patient: the trial budget divided by the number randomized where a budget is published; otherwise "
+             f"the baclofen bought for one patient at the trial's dose and duration, priced from {esc(p['description'])} "
+             f"({esc(p['country'])}, {int(p['price_year'])}), converted to {esc(self.currency)} at that year's average rate.")
 
     def map(self) -> None:
         s = self.studies

@@ -1,0 +1,49 @@
+"""The inputs on which tests/reference/metafor_reference.R checks the engine against R metafor.
+
+One CSV per outcome that has data from at least two trials (the comparisons of the meta-analysis
+report, multi-dose trials merged), plus the split-arm dose-response inputs with a dose column, so
+metafor sees exactly what the reports pool.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from baclofen_evidence import comparisons as comp
+from baclofen_evidence.datapackage import Evidence
+from baclofen_evidence.meta_analysis import comparisons_for
+from baclofen_evidence.rules import outcome_definitions
+
+PREFIX = "baclofen_"
+BINARY_COLUMNS = ["study", "ai", "n1i", "ci", "n2i"]
+CONTINUOUS_COLUMNS = ["study", "m1i", "sd1i", "n1i", "m2i", "sd2i", "n2i"]
+
+
+def inputs(ev: Evidence) -> dict[str, pd.DataFrame]:
+    found = {}
+    for outcome, d in outcome_definitions(ev.descriptor).items():
+        for mode in ("combined", "split"):
+            frame = comparisons_for(ev, outcome, "placebo", mode)
+            if frame.empty or frame["study_id"].nunique() < 2:
+                continue
+            frame = frame.assign(study=frame["label"] + (" " + frame["dose_mg_day"].map("{:g}".format) if mode == "split" else ""))
+            cols = BINARY_COLUMNS if d["kind"] == "binary" else CONTINUOUS_COLUMNS
+            out = frame[cols].copy()
+            if mode == "split":
+                out["dose"] = frame["dose_for_regression"]
+            found[f"{PREFIX}{outcome}{'_by_dose' if mode == 'split' else ''}"] = out
+    return found
+
+
+def write_inputs(ev: Evidence, directory: Path) -> list[Path]:
+    directory.mkdir(parents=True, exist_ok=True)
+    for old in directory.glob(f"{PREFIX}*.csv"):
+        old.unlink()
+    written = []
+    for name, frame in inputs(ev).items():
+        path = directory / f"{name}.csv"
+        frame.to_csv(path, index=False, float_format="%.10g", lineterminator="\n")
+        written.append(path)
+    return written
