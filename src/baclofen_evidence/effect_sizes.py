@@ -61,7 +61,7 @@ def binary_effects(ai, n1i, ci, n2i, measure: str, add: float = ZERO_CELL_ADD) -
     if measure in RATIO_MEASURES:
         for i in np.flatnonzero(((a == 0) & (c == 0)) | ((b == 0) & (d == 0))):
             dropped[i] = "no events (or only events) in both arms: no information on a ratio"
-    corrected = (np.minimum.reduce([a, b, c, d]) == 0) & np.array([x is None for x in dropped])
+    corrected = (np.minimum.reduce([a, b, c, d]) == 0) & np.array([x is None for x in dropped], dtype=bool)
     a, b, c, d = (np.where(corrected, x + add, x) for x in (a, b, c, d))
     n1, n2 = a + b, c + d
     p1, p2 = a / n1, c / n2
@@ -75,7 +75,7 @@ def binary_effects(ai, n1i, ci, n2i, measure: str, add: float = ZERO_CELL_ADD) -
         else:
             yi = p1 - p2
             vi = p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2
-    keep = np.array([x is None for x in dropped])
+    keep = np.array([x is None for x in dropped], dtype=bool)
     return Effects(np.where(keep, yi, np.nan), np.where(keep, vi, np.nan), dropped, corrected)
 
 

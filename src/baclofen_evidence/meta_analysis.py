@@ -51,6 +51,7 @@ class MetaAnalysis:
     result: PoolResult | None
     reason_not_pooled: str | None = None
     dropped: pd.DataFrame = field(default_factory=pd.DataFrame)
+    dose_above: float | None = None
 
     @property
     def ratio(self) -> bool:
@@ -88,7 +89,7 @@ class MetaAnalysis:
         out = {
             "outcome": self.outcome_id, "measure": self.measure, "method": self.method, "hksj": self.hksj,
             "comparator": self.comparator, "excluded": self.excluded, "dose_min": self.dose_min, "dose_max": self.dose_max,
-            "min_duration_weeks": self.min_duration_weeks,
+            "dose_above": self.dose_above, "min_duration_weeks": self.min_duration_weeks,
             "k": self.k, "n_participants": self.n_participants,
         }
         keys = ("estimate", "ci_low", "ci_high", "pi_low", "pi_high")
@@ -163,7 +164,8 @@ def comparisons_for(ev: Evidence, outcome_id: str, comparator: str, mode: str) -
 
 def run(ev: Evidence, outcome_id: str, measure: str | None = None, method: str = DEFAULT_METHOD, hksj: bool = False,
         exclude: Iterable[str] = (), dose_min: float | None = None, dose_max: float | None = None,
-        comparator: str = "placebo", mode: str | None = None, min_duration_weeks: float | None = None) -> MetaAnalysis:
+        comparator: str = "placebo", mode: str | None = None, min_duration_weeks: float | None = None,
+        dose_above: float | None = None) -> MetaAnalysis:
     if isinstance(exclude, str):
         raise ParameterError(f"exclude: expected a list of study ids, got the string {exclude!r}")
     exclude = sorted(set(exclude))
@@ -171,11 +173,13 @@ def run(ev: Evidence, outcome_id: str, measure: str | None = None, method: str =
     if method == "MH" and measure not in BINARY_MEASURES:
         raise ParameterError("method: Mantel-Haenszel pooling needs RR, OR or RD")
     # Dose limits select arms, so multi-dose trials are split into one comparison per dose.
-    mode = mode or ("split" if dose_min is not None or dose_max is not None else "combined")
+    if dose_above is not None and (isinstance(dose_above, bool) or not isinstance(dose_above, (int, float)) or dose_above < 0):
+        raise ParameterError(f"dose_above: must be a number of at least 0, not {dose_above!r}")
+    mode = mode or ("split" if dose_min is not None or dose_max is not None or dose_above is not None else "combined")
     frame = comparisons_for(ev, outcome_id, comparator, mode)
     defs = outcome_definitions(ev.descriptor)[outcome_id]
     ma = MetaAnalysis(outcome_id, defs["label"], kind, defs["better"], measure, method, hksj, comparator, exclude,
-                      dose_min, dose_max, min_duration_weeks, mode, frame, None)
+                      dose_min, dose_max, min_duration_weeks, mode, frame, None, dose_above=dose_above)
     if frame.empty:
         ma.reason_not_pooled = f"no study reports {outcome_id} for baclofen against {comparator}"
         ma.studies = frame
@@ -185,8 +189,14 @@ def run(ev: Evidence, outcome_id: str, measure: str | None = None, method: str =
         frame = frame[frame["dose_mg_day"] >= dose_min]
     if dose_max is not None:
         frame = frame[frame["dose_mg_day"] <= dose_max]
+    if dose_above is not None:
+        frame = frame[frame["dose_mg_day"] > dose_above]
     if min_duration_weeks is not None:
         frame = frame[frame["duration_weeks"] >= min_duration_weeks]
+    if frame.empty:
+        ma.studies = frame
+        ma.reason_not_pooled = f"no comparison of {outcome_id} is left after the exclusions and dose or duration limits"
+        return ma
     frame = effects_for(frame.reset_index(drop=True), kind, measure)
     ma.dropped = frame[frame["dropped"].notna()].reset_index(drop=True)
     frame = frame[frame["dropped"].isna()].reset_index(drop=True)
@@ -273,7 +283,7 @@ def subgroups_by_dose(ev: Evidence, ma: MetaAnalysis, threshold: float) -> Subgr
     if not isinstance(threshold, (int, float)) or isinstance(threshold, bool) or threshold < 0:
         raise ParameterError(f"dose_threshold: must be a number of mg/day of at least 0, not {threshold!r}")
     split = run(ev, ma.outcome_id, ma.measure, ma.method, ma.hksj, ma.excluded, ma.dose_min, ma.dose_max,
-                ma.comparator, mode="split", min_duration_weeks=ma.min_duration_weeks)
+                ma.comparator, mode="split", min_duration_weeks=ma.min_duration_weeks, dose_above=ma.dose_above)
     frame = split.studies.copy()
     if frame.empty:
         return SubgroupAnalysis(threshold, pd.DataFrame(), None, 0, None, frame)

@@ -7,9 +7,8 @@ same PNG and SVG bytes (``style()`` fixes the SVG hash salt and drops dates from
 
 from __future__ import annotations
 
+import io
 import math
-import os
-import tempfile
 from pathlib import Path
 
 import matplotlib
@@ -21,6 +20,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 from matplotlib.patches import Polygon  # noqa: E402
+
+from baclofen_evidence.files import atomic_write  # noqa: E402
 
 DIRECTION_COLOURS = {
     "favours_baclofen": "#1b7837",
@@ -55,25 +56,27 @@ def style() -> None:
 style()
 
 
-def save(fig: plt.Figure, name: str, directory: Path | str | None) -> list[Path]:
-    """Write `name`.png and `name`.svg into `directory` (created if needed), each atomically."""
+PNG_METADATA = {"Software": None}
+SVG_METADATA = {"Date": None, "Creator": None}
+
+
+def save(fig: plt.Figure, name: str, directory: Path | str | None) -> bytes:
+    """Write `name`.png and `name`.svg into `directory` (created if needed), each atomically.
+
+    Returns the PNG bytes, so a notebook can show the very image it saved without drawing it twice.
+    """
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", metadata=PNG_METADATA, bbox_inches="tight")
+    png = buffer.getvalue()
     if directory is None:
-        return []
+        return png
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    written = []
-    for ext, metadata in (("png", {"Software": None}), ("svg", {"Date": None, "Creator": None})):
-        target = directory / f"{name}.{ext}"
-        fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=f".{ext}", dir=directory)
-        os.close(fd)
-        try:
-            fig.savefig(tmp, format=ext, metadata=metadata, bbox_inches="tight")
-            os.replace(tmp, target)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-        written.append(target)
-    return written
+    atomic_write(directory / f"{name}.png", png)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="svg", metadata=SVG_METADATA, bbox_inches="tight")
+    atomic_write(directory / f"{name}.svg", buffer.getvalue())
+    return png
 
 
 def _fmt_effect(est: float, lo: float, hi: float, ratio: bool) -> str:

@@ -33,6 +33,7 @@ import nbformat
 import yaml
 
 from baclofen_evidence import config
+from baclofen_evidence.files import atomic_write
 from baclofen_evidence.headline import HEADLINE_KEY
 from baclofen_evidence.parameters import ParameterError
 
@@ -153,18 +154,6 @@ def check_parameters(notebook: Path, given: dict[str, Any]) -> dict[str, Any]:
 # ---------------------------------------------------------------- one report
 
 
-def _atomic_write(target: Path, data: bytes) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, target)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
 VOLATILE_NOTEBOOK_KEYS = ("papermill",)
 VOLATILE_CELL_KEYS = ("papermill", "execution")
 
@@ -214,9 +203,9 @@ def kernel_manager_class():
     No TCP ports are opened, workers cannot collide, and ipykernel has no reason to warn about
     unencrypted TCP on every start.
     """
-    from jupyter_client.manager import AsyncKernelManager
+    from jupyter_client.manager import KernelManager
 
-    class LocalKernelManager(AsyncKernelManager):
+    class LocalKernelManager(KernelManager):
         def __init__(self, **kwargs):
             super().__init__(**kwargs)
             self.transport = "ipc"
@@ -233,6 +222,66 @@ def kernel_manager_class():
     return LocalKernelManager
 
 
+# jupyter_client interrupts every kernel before shutting it down, and ipykernel 7 logs that interrupt
+# as an error; cell errors still reach the notebook, so only the kernel's own log is quietened.
+KERNEL_ARGS = ["--IPKernelApp.log_level=CRITICAL"]
+RESET_CODE = "get_ipython().run_line_magic('reset', '-f')\nimport os as _os\n_os.chdir({cwd!r})\ndel _os"
+CELL_TIMEOUT = 600
+
+
+class KernelSession:
+    """One kernel that executes notebook after notebook, its namespace reset in between.
+
+    Reusing the kernel pays the kernel start and the heavy imports (pandas, scipy, matplotlib,
+    statsmodels) once per worker instead of once per report; nbclient numbers each notebook's
+    execution counts from 1 itself, so outputs do not depend on what ran before.
+    """
+
+    def __init__(self, cwd: Path = config.NOTEBOOKS_DIR):
+        self.cwd = Path(cwd)
+        self.km = None
+
+    def _start(self) -> None:
+        self.km = kernel_manager_class()(kernel_name="python3")
+        self.km.start_kernel(extra_arguments=KERNEL_ARGS, cwd=str(self.cwd))
+
+    def _reset(self) -> None:
+        kc = self.km.client()
+        kc.start_channels()
+        try:
+            kc.wait_for_ready(timeout=60)
+            kc.execute_interactive(RESET_CODE.format(cwd=str(self.cwd)), store_history=False, timeout=60,
+                                   output_hook=lambda msg: None)
+        finally:
+            kc.stop_channels()
+
+    def execute(self, nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+        from nbclient import NotebookClient
+
+        if self.km is None or not self.km.is_alive():
+            self._start()
+        self._reset()
+        client = NotebookClient(nb, km=self.km, timeout=CELL_TIMEOUT, kernel_name="python3",
+                                resources={"metadata": {"path": str(self.cwd)}})
+        try:
+            client.execute()
+        except Exception:
+            if self.km is not None and not self.km.is_alive():
+                self.km = None  # the next notebook gets a fresh kernel
+            raise
+        finally:
+            if getattr(client, "kc", None) is not None:
+                client.kc.stop_channels()
+        return nb
+
+    def shutdown(self) -> None:
+        if self.km is not None:
+            try:
+                self.km.shutdown_kernel(now=False)
+            finally:
+                self.km = None
+
+
 @dataclass
 class Outcome:
     name: str
@@ -242,39 +291,59 @@ class Outcome:
     error: str | None = None
 
 
+def _failure(nb: nbformat.NotebookNode, exc: Exception) -> str:
+    """Which cell failed, and with what error."""
+    for index, cell in enumerate(nb.cells):
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error":
+                return f"cell {index + 1} (In [{cell.get('execution_count')}]): {out.get('ename')}: {out.get('evalue')}"
+    return f"{type(exc).__name__}: {str(exc).strip().splitlines()[-1] if str(exc).strip() else ''}"
+
+
 def render_one(report: Report, parameters: dict[str, Any], reports_dir: Path, figures_dir: Path,
-               kernel_name: str = "python3") -> Outcome:
+               session: KernelSession | None = None) -> Outcome:
     """Execute one notebook and write its HTML and executed notebook; never raises for a failing cell."""
-    import logging
+    from papermill.iorw import load_notebook_node
+    from papermill.parameterize import parameterize_notebook
 
-    import papermill as pm
-
-    # papermill warns about parameters it cannot parse (annotations such as `str | None`); they are checked here.
-    logging.getLogger("papermill").setLevel(logging.ERROR)
     start = time.perf_counter()
+    own = session is None
+    session = session or KernelSession(report.notebook_path.parent)
     params = dict(parameters)
     params.setdefault("figures_dir", str(figures_dir / report.name))
+    nb = load_notebook_node(str(report.notebook_path))  # papermill's reader adds the metadata it expects
+    nb = parameterize_notebook(nb, params, report_mode=False, kernel_name="python3", language="python")
     try:
-        nb = pm.execute_notebook(
-            str(report.notebook_path), None, parameters=params, kernel_name=kernel_name, progress_bar=False,
-            log_output=False, cwd=str(report.notebook_path.parent), report_mode=False,
-            kernel_manager_class=kernel_manager_class(),
-        )
-    except pm.PapermillExecutionError as exc:
-        return Outcome(report.name, False, time.perf_counter() - start,
-                       error=f"cell {exc.exec_count}: {exc.ename}: {exc.evalue}")
-    except Exception as exc:  # a kernel that dies or will not start: report it, keep going
-        return Outcome(report.name, False, time.perf_counter() - start, error=f"{type(exc).__name__}: {exc}")
+        nb = session.execute(nb)
+    except Exception as exc:  # a failing cell, or a kernel that dies: report it, keep the last good report
+        return Outcome(report.name, False, time.perf_counter() - start, error=_failure(nb, exc))
+    finally:
+        if own:
+            session.shutdown()
     nb = strip_volatile(nb)
     page = to_html(nb, report.title)
-    _atomic_write(reports_dir / f"{report.name}.ipynb", nbformat.writes(nb).encode("utf-8") + b"\n")
-    _atomic_write(reports_dir / f"{report.name}.html", page.encode("utf-8"))
+    atomic_write(reports_dir / f"{report.name}.ipynb", nbformat.writes(nb).encode("utf-8") + b"\n")
+    atomic_write(reports_dir / f"{report.name}.html", page.encode("utf-8"))
     return Outcome(report.name, True, time.perf_counter() - start, headline=headline(nb))
+
+
+_SESSION: KernelSession | None = None
+
+
+def _worker_session() -> KernelSession:
+    """The kernel of this worker process, started on first use and stopped when the worker exits."""
+    global _SESSION
+    if _SESSION is None:
+        from multiprocessing import util
+
+        _SESSION = KernelSession()
+        util.Finalize(None, _SESSION.shutdown, exitpriority=10)
+    return _SESSION
 
 
 def _worker(args: tuple) -> Outcome:
     report, parameters, reports_dir, figures_dir = args
-    return render_one(report, parameters, reports_dir, figures_dir)
+    return render_one(report, parameters, reports_dir, figures_dir, _worker_session())
 
 
 # ---------------------------------------------------------------- the batch
@@ -291,7 +360,7 @@ def write_index(reports: list[Report], outcomes: dict[str, Outcome], reports_dir
         link = f'<a href="{html.escape(r.name)}.html">{html.escape(r.title)}</a>' if exists else html.escape(r.title)
         rows.append(f"<tr><td>{link}{status}</td><td>{headline_text}</td><td>{html.escape(r.description)}</td></tr>")
     page = INDEX_TEMPLATE.format(rows="\n".join(rows))
-    _atomic_write(reports_dir / "index.html", page.encode("utf-8"))
+    atomic_write(reports_dir / "index.html", page.encode("utf-8"))
 
 
 INDEX_TEMPLATE = """<!DOCTYPE html>
@@ -366,10 +435,14 @@ def render_all(only: list[str] | None = None, jobs: int | None = None, overrides
     outcomes: dict[str, Outcome] = {}
     with progress(len(tasks)) as bar:
         if jobs == 1:
-            for task in tasks:
-                o = _worker(task)
-                outcomes[o.name] = o
-                bar.update()
+            session = KernelSession()
+            try:
+                for r, params, rdir, fdir in tasks:
+                    o = render_one(r, params, rdir, fdir, session)
+                    outcomes[o.name] = o
+                    bar.update()
+            finally:
+                session.shutdown()
         else:
             import multiprocessing
 

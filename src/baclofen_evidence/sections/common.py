@@ -8,7 +8,6 @@ label holding markup shows as text and never runs.
 from __future__ import annotations
 
 import html
-import io
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -61,11 +60,9 @@ def figure(fig, name: str, figures_dir: str | Path | None, alt: str = "") -> Non
     """Save a figure as PNG and SVG into the report's figure folder, and show the PNG inline."""
     import matplotlib.pyplot as plt
 
-    plots.save(fig, name, figures_dir)
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", metadata={"Software": None}, bbox_inches="tight")
+    png = plots.save(fig, name, figures_dir)
     plt.close(fig)
-    display(Image(data=buffer.getvalue(), format="png", alt=alt or name))
+    display(Image(data=png, format="png", alt=alt or name))
 
 
 def evidence(data_dir: str | None) -> Evidence:

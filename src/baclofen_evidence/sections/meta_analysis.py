@@ -26,8 +26,7 @@ class Report:
     dose_threshold: float = 80.0
     exclude: list | None = None
     comparator: str = "placebo"
-    dose_min: float | None = None
-    dose_max: float | None = None
+    dose_band: str = "all"
     min_duration_weeks: float | None = None
     data_dir: str | None = None
     figures_dir: str | None = None
@@ -37,8 +36,18 @@ class Report:
         self.figs = figures_folder(self.figures_dir, f"meta_analysis_{self.outcome}")
         if not isinstance(self.dose_threshold, (int, float)) or isinstance(self.dose_threshold, bool) or self.dose_threshold < 0:
             raise ParameterError(f"dose_threshold: must be a number of mg/day of at least 0, not {self.dose_threshold!r}")
-        self.ma = meta.run(self.ev, self.outcome, self.measure, self.method, self.hksj, self.exclude or [],
-                           self.dose_min, self.dose_max, self.comparator, min_duration_weeks=self.min_duration_weeks)
+        if self.dose_band not in ("all", "low", "high"):
+            raise ParameterError(f"dose_band: {self.dose_band!r} is not one of all, low, high")
+        self.dose_max = self.dose_threshold if self.dose_band == "low" else None
+        self.dose_above = self.dose_threshold if self.dose_band == "high" else None
+        self.ma = self._run(self.outcome, self.measure)
+
+    def _run(self, outcome: str, measure: str | None, **overrides) -> meta.MetaAnalysis:
+        """This report's analysis of any outcome: the same settings, so every table agrees with the forest plot."""
+        settings = dict(method=self.method, hksj=self.hksj, exclude=self.exclude or [], dose_max=self.dose_max,
+                        comparator=self.comparator, min_duration_weeks=self.min_duration_weeks, dose_above=self.dose_above)
+        settings.update(overrides)
+        return meta.run(self.ev, outcome, measure, **settings)
 
     # -------------------------------------------------------------- helpers
 
@@ -51,10 +60,11 @@ class Report:
         lines = [f"Outcome: <b>{esc(ma.outcome_label)}</b> ({esc(ma.outcome_id)}); comparator: {esc(ma.comparator)}."]
         if ma.excluded:
             lines.append(f"Excluded on request: {esc(', '.join(ma.excluded))}.")
-        if ma.dose_min is not None or ma.dose_max is not None:
-            lo = f"{ma.dose_min:g}" if ma.dose_min is not None else "0"
-            hi = f"{ma.dose_max:g}" if ma.dose_max is not None else "any"
-            lines.append(f"Only baclofen arms with a target dose from {lo} to {hi} mg/day (multi-dose trials split by arm).")
+        if ma.dose_above is not None or ma.dose_min is not None or ma.dose_max is not None:
+            lo = (f"above {ma.dose_above:g}" if ma.dose_above is not None
+                  else f"from {ma.dose_min:g}" if ma.dose_min is not None else "from 0")
+            hi = f"up to {ma.dose_max:g}" if ma.dose_max is not None else "with no upper limit"
+            lines.append(f"Only baclofen arms with a target dose {lo} {hi} mg/day (multi-dose trials split by arm, control shared out).")
         if ma.min_duration_weeks is not None:
             lines.append(f"Only trials with at least {ma.min_duration_weeks:g} weeks of treatment.")
         return lines
@@ -174,8 +184,7 @@ class Report:
         defs = outcome_definitions(self.ev.descriptor)
         for outcome, d in defs.items():
             try:
-                ma = meta.run(self.ev, outcome, None, self.method, self.hksj, self.exclude or [], self.dose_min,
-                              self.dose_max, self.comparator, min_duration_weeks=self.min_duration_weeks)
+                ma = self._run(outcome, None)
             except ParameterError:
                 continue
             if ma.result is None:
@@ -218,8 +227,7 @@ class Report:
             why = []
             if not pd.isna(r.outcome_id) and r.measure in ("RR", "OR", "RD", "MD", "SMD"):
                 try:
-                    ma = meta.run(self.ev, r.outcome_id, r.measure, self.method, self.hksj, self.exclude or [],
-                                  comparator=self.comparator)
+                    ma = self._run(r.outcome_id, r.measure)
                 except ParameterError as exc:
                     ma = None
                     why.append(str(exc))
