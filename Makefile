@@ -13,11 +13,14 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-from-lock
 # This machine sets PYTHONDONTWRITEBYTECODE=1: installs compile bytecode up front, or every import recompiles.
 UV_FLAGS := --quiet --python $(PY) --compile-bytecode
+# apt needs root; elsewhere sudo is tried.
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-.PHONY: help install validate test lock clean
+.PHONY: help install validate reports test baseline reference bench lab browser r lock clean
 
 help: ## list the targets
-	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}'
 
 $(UV):
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check --target $(TOOLS) uv==$(UV_VERSION)
@@ -28,18 +31,46 @@ $(STAMP): requirements.lock pyproject.toml | $(UV)
 	$(UV) pip install $(UV_FLAGS) --no-deps -e .
 	@touch $@
 
-install: $(STAMP) ## create .venv and install the locked environment (other targets do this themselves)
+install: $(STAMP) ## create .venv and install the locked environment (the other targets do this themselves)
 
 validate: $(STAMP) ## check data/ against datapackage.json and print the study table
 	$(PY) -m baclofen_evidence validate
 	$(PY) -m baclofen_evidence studies
 
-test: $(STAMP) ## run every test: unit tests, data checks, notebooks (nbval)
-	$(PY) -m pytest
+reports: $(STAMP) ## render every report in reports/reports.yml to HTML; open reports/index.html
+	@$(PY) -m compileall -q src
+	$(PY) -m baclofen_evidence render $(if $(ONLY),--only $(ONLY)) $(if $(JOBS),--jobs $(JOBS))
+
+test: $(STAMP) browser ## run every test: unit, data, metafor reference, rendering, browser, lab, and nbval on notebooks/
+	@$(PY) -m compileall -q src
+	$(PY) -m pytest tests notebooks $(NBVAL)
+
+baseline: $(STAMP) ## re-execute notebooks/ and store their outputs as the nbval baseline (after a deliberate change)
+	$(PY) -m baclofen_evidence baseline
+
+reference: $(STAMP) r ## regenerate tests/reference/metafor_reference.json with R metafor
+	$(PY) -m baclofen_evidence reference-inputs
+	Rscript tests/reference/metafor_reference.R tests/reference
+
+bench: $(STAMP) ## time the batch render against the naive papermill + nbconvert CLI loop; writes benchmarks/
+	@$(PY) -m compileall -q src
+	$(PY) benchmarks/run.py
+
+lab: $(STAMP) ## JupyterLab on 127.0.0.1 with a token (printed), opening notebooks/
+	$(PY) -m baclofen_evidence lab
+
+browser: ## install Debian's chromium for the browser tests, if missing
+	@test -x /usr/bin/chromium || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
+
+r: ## install R and metafor from Debian, if missing
+	@Rscript -e 'library(metafor); library(jsonlite)' >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
+		$(SUDO) apt-get install -y -qq --no-install-recommends r-base-core r-cran-metafor r-cran-jsonlite >/dev/null; }
 
 lock: | $(UV) ## re-resolve requirements.lock from pyproject.toml (then update environment.yml to match)
 	$(UV) pip compile --quiet pyproject.toml --extra dev --python-version 3.11 \
 		--python-platform x86_64-manylinux_2_28 --generate-hashes -o requirements.lock
 
-clean: ## remove the environment and generated output
-	rm -rf $(VENV) $(TOOLS) .pytest_cache
+clean: ## remove the environment and generated output (reports, figures)
+	rm -rf $(VENV) $(TOOLS) .pytest_cache .jupyter
+	find reports -mindepth 1 ! -name reports.yml ! -name README.md -delete
+	find figures -mindepth 1 ! -name README.md -delete

@@ -161,6 +161,22 @@ def cmd_render(args: argparse.Namespace) -> int:
     return code
 
 
+@command("baseline")
+def cmd_baseline(args: argparse.Namespace) -> int:
+    from baclofen_evidence import render
+
+    for path in render.baseline():
+        print(f"stored outputs of {path.relative_to(config.PROJECT_ROOT)}")
+    return 0
+
+
+@command("lab")
+def cmd_lab(args: argparse.Namespace) -> int:
+    from baclofen_evidence import lab
+
+    return lab.main(args.port, args.token)
+
+
 @command("reference-inputs")
 def cmd_reference_inputs(args: argparse.Namespace) -> int:
     from baclofen_evidence import reference
@@ -210,6 +226,13 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--only", metavar="NAME,...", help="render only these reports")
     r.add_argument("--jobs", type=int, metavar="N", help="parallel workers (default: the number of cores)")
     r.add_argument("--param", action="append", metavar="KEY=VALUE", help="override a notebook parameter in every report rendered")
+
+    sub.add_parser("baseline", help="re-execute notebooks/ and store their outputs as the nbval baseline (make baseline)",
+                   description="re-execute notebooks/ and store their outputs as the nbval baseline")
+    lb = sub.add_parser("lab", help="JupyterLab on 127.0.0.1 with a token, opening notebooks/ (make lab)",
+                        description="JupyterLab on 127.0.0.1 with a token, opening notebooks/")
+    lb.add_argument("--port", type=int, default=8888)
+    lb.add_argument("--token", help="access token (default: $LAB_TOKEN, else a random one, printed)")
 
     ri = add("reference-inputs", "write the analysis inputs that R metafor is checked on (make reference)", formats=False)
     ri.add_argument("--out", default=str(config.METAFOR_REFERENCE.parent / "inputs"), help="output directory")

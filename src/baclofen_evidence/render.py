@@ -154,6 +154,7 @@ def check_parameters(notebook: Path, given: dict[str, Any]) -> dict[str, Any]:
 # ---------------------------------------------------------------- one report
 
 
+TEMPLATES = Path(__file__).parent / "templates"
 VOLATILE_NOTEBOOK_KEYS = ("papermill",)
 VOLATILE_CELL_KEYS = ("papermill", "execution")
 
@@ -174,7 +175,8 @@ def strip_volatile(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
 def html_exporter():
     from nbconvert import HTMLExporter
 
-    exporter = HTMLExporter(template_name="lab", exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    exporter = HTMLExporter(template_name="report", extra_template_basedirs=[str(TEMPLATES)],
+                            exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
     # No CDN scripts: the reports must open offline and load nothing from the network.
     exporter.mathjax_url = ""
     exporter.require_js_url = ""
@@ -310,9 +312,13 @@ def render_one(report: Report, parameters: dict[str, Any], reports_dir: Path, fi
     own = session is None
     session = session or KernelSession(report.notebook_path.parent)
     params = dict(parameters)
-    params.setdefault("figures_dir", str(figures_dir / report.name))
+    # Relative to the notebook, so no machine's path ends up in a report.
+    params.setdefault("figures_dir", os.path.relpath(Path(figures_dir) / report.name, report.notebook_path.parent))
     nb = load_notebook_node(str(report.notebook_path))  # papermill's reader adds the metadata it expects
     nb = parameterize_notebook(nb, params, report_mode=False, kernel_name="python3", language="python")
+    for cell in nb.cells:
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell.id = "injected-parameters"  # papermill draws a random id; reports must not change from run to run
     try:
         nb = session.execute(nb)
     except Exception as exc:  # a failing cell, or a kernel that dies: report it, keep the last good report
@@ -428,9 +434,11 @@ def render_all(only: list[str] | None = None, jobs: int | None = None, overrides
         raise ParameterError("\n".join(problems))
     from baclofen_evidence.datapackage import DataError, validate
 
-    data_problems = validate(config.DATA_DIR if "data_dir" not in overrides else overrides["data_dir"])
-    if data_problems:
-        raise DataError(data_problems)
+    # Bad data is reported once, file by file, before any kernel starts.
+    for data_dir in sorted({str(params.get("data_dir") or config.DATA_DIR) for _, params, _, _ in tasks}):
+        data_problems = validate(Path(data_dir))
+        if data_problems:
+            raise DataError(data_problems)
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(tasks)))
     outcomes: dict[str, Outcome] = {}
     with progress(len(tasks)) as bar:
@@ -471,6 +479,29 @@ def _previous_headlines(reports_dir: Path) -> dict[str, str]:
         if text:
             found[path.stem] = text
     return found
+
+
+def baseline(notebooks: list[Path] | None = None) -> list[Path]:
+    """Re-execute the notebooks in notebooks/ with their default parameters and store the outputs.
+
+    These stored outputs are what nbval compares against; run this after a deliberate change to data,
+    code or a notebook. Execution counts are kept (nbval needs them), volatile metadata is not.
+    """
+    notebooks = notebooks or sorted(config.NOTEBOOKS_DIR.glob("*.ipynb"))
+    session = KernelSession()
+    written = []
+    try:
+        for path in notebooks:
+            nb = nbformat.read(path, as_version=4)
+            for cell in nb.cells:
+                if cell.cell_type == "code":
+                    cell.outputs, cell.execution_count = [], None
+            nb = strip_volatile(session.execute(nb))
+            atomic_write(path, (nbformat.writes(nb) + "\n").encode("utf-8"))
+            written.append(path)
+    finally:
+        session.shutdown()
+    return written
 
 
 def summary(outcomes: list[Outcome]) -> tuple[str, int]:

@@ -1,0 +1,107 @@
+"""The command line as a user scripts it: JSON keys, exit codes, errors that name the culprit."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from baclofen_evidence.cli import main
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_validate_exits_0_on_the_shipped_data(capsys):
+    code, out, err = run(capsys, "validate")
+    assert code == 0 and out == "" and "data package valid" in err
+
+
+def test_studies_json_has_the_promised_keys(capsys):
+    code, out, _ = run(capsys, "studies", "--format", "json")
+    studies = json.loads(out)
+    keys = {"study_id", "label", "year", "design", "country", "n_randomized", "duration_weeks", "dose_max_mg_day",
+            "dose_mean_mg_day", "arms", "direction", "doi", "pmid", "registration", "mentioned_by"}
+    assert code == 0 and all(keys <= set(s) for s in studies)
+    bacloville = next(s for s in studies if s["study_id"] == "rigal2020")
+    assert bacloville["n_randomized"] == 320 and bacloville["dose_max_mg_day"] == 300
+    assert {a["n"] for a in bacloville["arms"]} == {162, 158}
+    assert bacloville["mentioned_by"] == ["000_efbb4b41e9eac7a2"]
+
+
+def test_studies_table_and_csv(capsys):
+    assert run(capsys, "studies")[0] == 0
+    code, out, _ = run(capsys, "studies", "--format", "csv")
+    assert code == 0 and out.splitlines()[0].startswith("study_id,label")
+
+
+def test_meta_json(capsys):
+    code, out, _ = run(capsys, "meta", "--outcome", "abstinence", "--measure", "RR", "--method", "DL", "--hksj", "--format", "json")
+    r = json.loads(out)
+    for key in ("outcome", "measure", "method", "hksj", "k", "n_participants", "estimate", "ci_low", "ci_high", "pi_low",
+                "pi_high", "tau2", "i2", "q", "q_p", "studies", "estimate_exp", "ci_low_exp", "ci_high_exp"):
+        assert key in r
+    assert code == 0 and r["hksj"] is True and r["k"] == len(r["studies"]) == 4
+    assert {"study_id", "yi", "vi", "weight"} <= set(r["studies"][0])
+    assert sum(s["weight"] for s in r["studies"]) == pytest.approx(100)
+
+
+def test_meta_with_exclusion_and_dose_limits(capsys):
+    code, out, _ = run(capsys, "meta", "--outcome", "abstinence", "--exclude", "hauser2017", "--dose-max", "80", "--format", "json")
+    r = json.loads(out)
+    assert code == 0 and {s["study_id"] for s in r["studies"]} == {"addolorato2002", "addolorato2007"}
+
+
+@pytest.mark.parametrize("argv,words", [
+    (["meta", "--outcome", "relapses"], "outcome: 'relapses' is not an outcome"),
+    (["meta", "--outcome", "abstinence", "--measure", "MD"], "measure: 'MD' does not fit"),
+    (["meta", "--outcome", "abstinence", "--exclude", "nosuch2000"], "exclude: no such study: nosuch2000"),
+    (["meta", "--outcome", "abstinence", "--dose-min", "-5"], "dose_min: must be a number of at least 0"),
+    (["costs", "--currency", "XYZ"], "currency: 'XYZ' is not one of"),
+    (["claims", "--source", "nope"], "source: 'nope' is not a source id"),
+])
+def test_bad_parameters_name_themselves(capsys, argv, words):
+    code, out, err = run(capsys, *argv)
+    assert code == 1 and words in err and "Traceback" not in err
+
+
+def test_meta_with_too_few_trials_says_so(capsys):
+    code, out, _ = run(capsys, "meta", "--outcome", "abstinence", "--dose-min", "200", "--format", "json")
+    r = json.loads(out)
+    assert code == 0 and r["estimate"] is None and "at least 2 studies" in r["reason_not_pooled"]
+
+
+def test_claims_and_costs_json(capsys):
+    code, out, _ = run(capsys, "claims", "--format", "json")
+    claims = json.loads(out)
+    assert code == 0 and {"claim_id", "source_id", "study_id", "verdict", "evidence"} <= set(claims[0])
+    code, out, _ = run(capsys, "costs", "--format", "json")
+    costs = json.loads(out)
+    assert code == 0 and {"study_id", "cost_per_patient", "currency", "price_year", "basis"} <= set(costs[0])
+    bacloville = next(c for c in costs if c["study_id"] == "rigal2020")
+    assert bacloville["basis"] == "trial budget" and bacloville["currency"] == "USD"
+
+
+def test_installed_console_script_and_module_agree():
+    a = subprocess.run([sys.executable, "-m", "baclofen_evidence", "validate"], capture_output=True, text=True)
+    b = subprocess.run([str(__import__("pathlib").Path(sys.executable).parent / "baclofen-evidence"), "validate"],
+                       capture_output=True, text=True)
+    assert a.returncode == b.returncode == 0
+
+
+def test_render_refuses_a_parameter_typo_before_any_kernel_starts(capsys):
+    code, out, err = run(capsys, "render", "--only", "meta_abstinence", "--param", "outcom=relapse")
+    assert code == 1 and "outcom: unknown parameter of meta_analysis.ipynb" in err and "outcome" in err
+
+
+def test_render_refuses_a_wrong_type(capsys):
+    code, out, err = run(capsys, "render", "--only", "meta_abstinence", "--param", "dose_threshold=high")
+    assert code == 1 and "dose_threshold: expected float, got str 'high'" in err
+
+
+def test_render_refuses_an_unknown_report(capsys):
+    code, out, err = run(capsys, "render", "--only", "nosuch")
+    assert code == 1 and "--only: no report named nosuch" in err

@@ -1,0 +1,208 @@
+"""Rendering end to end on the small fixture package: reports, figures, index, failures, safety.
+
+One batch renders every notebook from tests/fixtures/minimal (plus a report with one trial and one
+with no data); the other tests reuse it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+import yaml
+
+from baclofen_evidence import render
+from baclofen_evidence.parameters import ParameterError
+from tests.conftest import copy_package, set_cell
+
+FIXTURE_REPORTS = [
+    ("evidence_map", "evidence_map.ipynb", {}),
+    ("meta", "meta_analysis.ipynb", {"outcome": "abstinence"}),
+    ("meta_one_trial", "meta_analysis.ipynb", {"outcome": "dropout"}),
+    ("meta_no_data", "meta_analysis.ipynb", {"outcome": "responder"}),
+    ("dose", "dose_response.ipynb", {}),
+    ("costs", "costs.ipynb", {"currency": "EUR"}),
+    ("claims", "claims.ipynb", {}),
+]
+
+
+def write_reports_yml(path: Path, data_dir: Path, entries=FIXTURE_REPORTS) -> Path:
+    reports = [{"name": n, "notebook": nb, "title": f"Fixture {n}", "parameters": {**p, "data_dir": str(data_dir)}}
+               for n, nb, p in entries]
+    path.write_text(yaml.safe_dump({"reports": reports}), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory):
+    root = tmp_path_factory.mktemp("render")
+    data = copy_package(root / "data")
+    config = write_reports_yml(root / "reports.yml", data)
+    out, figs = root / "reports", root / "figures"
+    outcomes = render.render_all(jobs=2, reports_path=config, reports_dir=out, figures_dir=figs)
+    return {"root": root, "data": data, "config": config, "out": out, "figs": figs,
+            "outcomes": {o.name: o for o in outcomes}}
+
+
+def test_every_fixture_report_renders(batch):
+    failed = {n: o.error for n, o in batch["outcomes"].items() if not o.ok}
+    assert not failed
+    for name, _, _ in FIXTURE_REPORTS:
+        assert (batch["out"] / f"{name}.html").stat().st_size > 10_000
+        assert (batch["out"] / f"{name}.ipynb").exists()
+
+
+def test_report_shows_the_data_and_states_its_defaults(batch):
+    page = (batch["out"] / "meta.html").read_text(encoding="utf-8")
+    assert "Gamma 2015" in page and "15/50" in page
+    for default in ("restricted maximum likelihood", "Zero cells", "Prediction interval", "Wald-type"):
+        assert default in page
+
+
+def test_figures_are_written_as_png_and_svg(batch):
+    for stem in ("forest", "cumulative", "subgroups"):
+        png, svg = batch["figs"] / "meta" / f"{stem}.png", batch["figs"] / "meta" / f"{stem}.svg"
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and b"<svg" in svg.read_bytes()[:400]
+
+
+def test_a_single_trial_renders_and_says_pooling_needs_two(batch):
+    page = (batch["out"] / "meta_one_trial.html").read_text(encoding="utf-8")
+    assert "pooling needs at least 2 studies" in page
+
+
+def test_an_outcome_without_data_renders_and_says_so(batch):
+    page = (batch["out"] / "meta_no_data.html").read_text(encoding="utf-8")
+    assert "no study reports responder" in page
+
+
+def test_index_links_every_report_with_its_headline(batch):
+    index = (batch["out"] / "index.html").read_text(encoding="utf-8")
+    links = re.findall(r'href="([^"]+)"', index)
+    assert sorted(links) == sorted(f"{n}.html" for n, _, _ in FIXTURE_REPORTS)
+    assert "Complete abstinence: RR 1.77" in index
+
+
+def test_reports_load_nothing_from_the_network(batch):
+    for page in batch["out"].glob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        external = re.findall(r'<(?:script|link|img)\b[^>]*(?:src|href)="(?:https?:)?//[^"]*"', html)
+        assert not external, (page.name, external[:3])
+
+
+def test_no_machine_paths_in_outputs(batch):
+    for page in batch["out"].glob("*.html"):
+        assert str(batch["root"]) not in page.read_text(encoding="utf-8")
+
+
+def test_failing_report_keeps_the_previous_html_and_others_still_render(batch, tmp_path):
+    before = (batch["out"] / "meta.html").read_bytes()
+    config = write_reports_yml(tmp_path / "reports.yml", batch["data"],
+                               [("meta", "meta_analysis.ipynb", {"exclude": ["nosuch2000"]}), ("claims", "claims.ipynb", {})])
+    outcomes = {o.name: o for o in render.render_all(jobs=1, reports_path=config, reports_dir=batch["out"], figures_dir=batch["figs"])}
+    assert not outcomes["meta"].ok and outcomes["claims"].ok
+    assert "ParameterError: exclude: no such study: nosuch2000" in outcomes["meta"].error
+    assert (batch["out"] / "meta.html").read_bytes() == before
+    assert not [p for p in batch["out"].iterdir() if p.name.startswith(".")]
+    text, code = render.summary(list(outcomes.values()))
+    assert code == 1 and "FAILED meta" in text
+
+
+def test_a_killed_render_leaves_the_last_good_report_and_no_partial_file(batch):
+    before = {p.name: p.read_bytes() for p in batch["out"].glob("*.html")}
+    script = textwrap.dedent(f"""
+        from pathlib import Path
+        from baclofen_evidence import render
+        render.render_all(jobs=1, reports_path=Path({str(batch['config'])!r}),
+                          reports_dir=Path({str(batch['out'])!r}), figures_dir=Path({str(batch['figs'])!r}))
+    """)
+    proc = subprocess.Popen([sys.executable, "-c", script], start_new_session=True)
+    time.sleep(6)  # mid-batch: the kernel is up and working through the reports
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    after = {p.name: p.read_bytes() for p in batch["out"].glob("*.html")}
+    assert set(after) == set(before)
+    assert all(after[n] == before[n] for n in before)  # same inputs: whatever was rewritten is identical
+    assert not [p for p in batch["out"].iterdir() if p.name.startswith(".")]
+
+
+def test_rendering_twice_gives_identical_bytes(batch, tmp_path):
+    out, figs = tmp_path / "reports", tmp_path / "figures"
+    entries = [e for e in FIXTURE_REPORTS if e[0] in ("meta", "claims")]
+    config = write_reports_yml(tmp_path / "reports.yml", batch["data"], entries)
+    outcomes = render.render_all(jobs=1, reports_path=config, reports_dir=out, figures_dir=figs)
+    assert all(o.ok for o in outcomes)
+    for name, _, _ in entries:
+        assert (out / f"{name}.html").read_bytes() == (batch["out"] / f"{name}.html").read_bytes()
+        for fig in (figs / name).iterdir():
+            assert fig.read_bytes() == (batch["figs"] / name / fig.name).read_bytes(), fig.name
+
+
+def test_markup_in_the_data_shows_as_text_and_never_runs(tmp_path):
+    data = copy_package(tmp_path / "data")
+    set_cell(data / "studies.csv", {"study_id": "gamma2015"}, "label", "<script>alert(1)</script>")
+    set_cell(data / "studies.csv", {"study_id": "beta2010"}, "label", '<img src=x onerror="alert(2)">')
+    config = write_reports_yml(tmp_path / "reports.yml", data, [("xss", "evidence_map.ipynb", {})])
+    (o,) = render.render_all(jobs=1, reports_path=config, reports_dir=tmp_path / "out", figures_dir=tmp_path / "figs")
+    assert o.ok, o.error
+    page = (tmp_path / "out" / "xss.html").read_text(encoding="utf-8")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page  # shown as text
+    elements = Elements()
+    elements.feed(page)
+    assert not [a for tag, a in elements.found if tag == "img" and "onerror" in a]
+    assert not [t for t in elements.script_text if "alert(" in t]
+
+
+class Elements(HTMLParser):
+    """The elements a browser would build: what could run, as opposed to text on the page."""
+
+    def __init__(self):
+        super().__init__()
+        self.found, self.script_text, self._in_script = [], [], False
+
+    def handle_starttag(self, tag, attrs):
+        self.found.append((tag, dict(attrs)))
+        self._in_script = tag == "script"
+
+    def handle_endtag(self, tag):
+        self._in_script = False
+
+    def handle_data(self, data):
+        if self._in_script:
+            self.script_text.append(data)
+
+
+def test_parameter_checks_happen_before_any_kernel(tmp_path):
+    config = write_reports_yml(tmp_path / "reports.yml", tmp_path, [("m", "meta_analysis.ipynb", {"outcom": "relapse", "hksj": "yes"})])
+    start = time.perf_counter()
+    with pytest.raises(ParameterError) as err:
+        render.render_all(reports_path=config, reports_dir=tmp_path / "o", figures_dir=tmp_path / "f")
+    assert time.perf_counter() - start < 5
+    assert "outcom: unknown parameter" in str(err.value) and "hksj: expected bool, got str 'yes'" in str(err.value)
+
+
+def test_bad_data_stops_the_batch_before_rendering_with_file_row_column(tmp_path):
+    data = copy_package(tmp_path / "data")
+    set_cell(data / "arms.csv", {"arm_id": "alpha2001_pbo"}, "dose_mg_day", "30")
+    config = write_reports_yml(tmp_path / "reports.yml", data, [("m", "meta_analysis.ipynb", {})])
+    from baclofen_evidence.datapackage import DataError
+
+    with pytest.raises(DataError) as err:
+        render.render_all(reports_path=config, reports_dir=tmp_path / "o", figures_dir=tmp_path / "f")
+    assert "arms.csv:3:dose_mg_day" in str(err.value)
+    assert not (tmp_path / "o").exists()
+
+
+def test_reports_yml_errors_are_named(tmp_path):
+    bad = tmp_path / "reports.yml"
+    bad.write_text("reports:\n  - name: a\n    notebook: x.ipynb\n", encoding="utf-8")
+    with pytest.raises(ParameterError, match="report 1 needs name, notebook and title"):
+        render.load_reports(bad)

@@ -1,0 +1,94 @@
+"""The real batch, as `make reports` renders it: byte-identical twice, and checked in a real browser.
+
+The batch is rendered into temporary folders (twice); the browser opens the index and every report
+from the first run in Debian's headless Chromium (installed by `make test`), and keeps screenshots
+in tests/artifacts/.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from baclofen_evidence import config, render
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = config.TESTS_DIR / "artifacts"
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+         "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory):
+    runs = []
+    for attempt in ("first", "second"):
+        root = tmp_path_factory.mktemp(attempt)
+        outcomes = render.render_all(reports_dir=root / "reports", figures_dir=root / "figures")
+        runs.append((root, outcomes))
+    return runs
+
+
+def test_every_report_renders(rendered):
+    for _, outcomes in rendered:
+        assert [o.error for o in outcomes if not o.ok] == []
+        assert len(outcomes) == len(render.load_reports())
+
+
+def test_two_renders_are_byte_identical(rendered):
+    (a, _), (b, _) = rendered
+    files = sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file() and p.suffix in (".html", ".png", ".svg"))
+    assert len(files) > 40
+    different = [str(f) for f in files if (a / f).read_bytes() != (b / f).read_bytes()]
+    assert different == []
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.fail("Debian's chromium is missing: `make test` installs it (make browser)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        yield b
+        b.close()
+
+
+def open_page(browser, path: Path, screenshot: Path):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    errors, requests = [], []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(path.as_uri(), wait_until="load")
+    screenshot.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(screenshot), full_page=True)
+    return page, errors, requests
+
+
+def test_index_links_resolve_and_every_report_opens_cleanly_in_chromium(rendered, browser):
+    root, _ = rendered[0]
+    reports = root / "reports"
+    shutil.rmtree(ARTIFACTS, ignore_errors=True)
+    page, errors, _ = open_page(browser, reports / "index.html", ARTIFACTS / "index.png")
+    links = page.eval_on_selector_all("a", "els => els.map(e => e.getAttribute('href'))")
+    page.close()
+    assert errors == []
+    assert sorted(links) == sorted(f"{r.name}.html" for r in render.load_reports())
+    for link in links:
+        target = reports / link
+        assert target.is_file(), link
+        page, errors, requests = open_page(browser, target, ARTIFACTS / f"{target.stem}.png")
+        widths = page.evaluate("Array.from(document.images).map(i => i.complete ? i.naturalWidth : 0)")
+        page.close()
+        assert errors == [], (link, errors)
+        assert widths and all(w > 0 for w in widths), (link, widths)
+        assert all(u.startswith(("file:", "data:")) for u in requests), (link, [u for u in requests if not u.startswith(("file:", "data:"))])
+
+
+def test_headlines_reach_the_index(rendered):
+    index = (rendered[0][0] / "reports" / "index.html").read_text(encoding="utf-8")
+    assert re.search(r"Complete abstinence: RR \d\.\d\d \(95% CI", index)
