@@ -6,7 +6,6 @@ et al. 2019 (Front Psychiatry, abstract) count 15 published RCTs by January 2019
 Leggio 2015, Hauser 2017); Bacloville's budget was EUR 1.2 million (Le Généraliste, March 2012).
 """
 
-import pandas as pd
 import pytest
 
 from baclofen_evidence import claims

@@ -12,7 +12,6 @@ committed, so these tests run without R. Cases:
 from __future__ import annotations
 
 import json
-import math
 
 import numpy as np
 import pandas as pd

@@ -14,7 +14,6 @@ must match after rounding to the precision the claim uses; "more than" and "at l
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Callable
 

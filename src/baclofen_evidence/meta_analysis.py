@@ -18,7 +18,7 @@ from scipy import stats
 
 from baclofen_evidence import comparisons as comp
 from baclofen_evidence.datapackage import Evidence
-from baclofen_evidence.parameters import ParameterError
+from baclofen_evidence.parameters import ParameterError, require_number
 from baclofen_evidence.effect_sizes import (
     BINARY_MEASURES, CONTINUOUS_MEASURES, MEASURE_NAMES, RATIO_MEASURES, ZERO_CELL_RULE, effects_for,
 )
@@ -81,8 +81,8 @@ class MetaAnalysis:
         """Labels for the left and right of a forest plot's axis."""
         comparator = "placebo" if self.comparator == "placebo" else "comparator"
         if self.better == "lower":
-            return f"Favours baclofen", f"Favours {comparator}"
-        return f"Favours {comparator}", f"Favours baclofen"
+            return "Favours baclofen", f"Favours {comparator}"
+        return f"Favours {comparator}", "Favours baclofen"
 
     def to_dict(self) -> dict:
         r = self.result
@@ -135,8 +135,7 @@ def check_parameters(ev: Evidence, outcome_id: str, measure: str | None, method:
     if unknown:
         raise ParameterError(f"exclude: no such study: {', '.join(unknown)}")
     for name, value in (("dose_min", dose_min), ("dose_max", dose_max), ("min_duration_weeks", min_duration_weeks)):
-        if value is not None and (not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0):
-            raise ParameterError(f"{name}: must be a number of at least 0, not {value!r}")
+        require_number(name, value)
     if dose_min is not None and dose_max is not None and dose_min > dose_max:
         raise ParameterError(f"dose_min ({dose_min}) is above dose_max ({dose_max})")
     return kind, measure
@@ -173,8 +172,7 @@ def run(ev: Evidence, outcome_id: str, measure: str | None = None, method: str =
     if method == "MH" and measure not in BINARY_MEASURES:
         raise ParameterError("method: Mantel-Haenszel pooling needs RR, OR or RD")
     # Dose limits select arms, so multi-dose trials are split into one comparison per dose.
-    if dose_above is not None and (isinstance(dose_above, bool) or not isinstance(dose_above, (int, float)) or dose_above < 0):
-        raise ParameterError(f"dose_above: must be a number of at least 0, not {dose_above!r}")
+    require_number("dose_above", dose_above)
     mode = mode or ("split" if dose_min is not None or dose_max is not None or dose_above is not None else "combined")
     frame = comparisons_for(ev, outcome_id, comparator, mode)
     defs = outcome_definitions(ev.descriptor)[outcome_id]
@@ -280,8 +278,7 @@ def subgroups_by_dose(ev: Evidence, ma: MetaAnalysis, threshold: float) -> Subgr
     Multi-dose trials are split (each arm in its own band, control shared out); τ² is estimated
     within each subgroup, and the test compares subgroup estimates (Q_between, as RevMan does).
     """
-    if not isinstance(threshold, (int, float)) or isinstance(threshold, bool) or threshold < 0:
-        raise ParameterError(f"dose_threshold: must be a number of mg/day of at least 0, not {threshold!r}")
+    require_number("dose_threshold", threshold, optional=False)
     split = run(ev, ma.outcome_id, ma.measure, ma.method, ma.hksj, ma.excluded, ma.dose_min, ma.dose_max,
                 ma.comparator, mode="split", min_duration_weeks=ma.min_duration_weeks, dose_above=ma.dose_above)
     frame = split.studies.copy()

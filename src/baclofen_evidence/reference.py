@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from baclofen_evidence import comparisons as comp
 from baclofen_evidence.datapackage import Evidence
 from baclofen_evidence.meta_analysis import comparisons_for
 from baclofen_evidence.rules import outcome_definitions

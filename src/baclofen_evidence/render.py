@@ -20,7 +20,6 @@ from __future__ import annotations
 import ast
 import concurrent.futures as cf
 import html
-import json
 import os
 import sys
 import tempfile

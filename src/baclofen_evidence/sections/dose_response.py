@@ -9,7 +9,7 @@ import pandas as pd
 
 from baclofen_evidence import dose_response as dr
 from baclofen_evidence import plots
-from baclofen_evidence.parameters import ParameterError
+from baclofen_evidence.parameters import require_number
 from baclofen_evidence.headline import publish_headline
 from baclofen_evidence.sections.common import bullets, esc, evidence, figure, figures_folder, md, note, table
 
@@ -26,8 +26,7 @@ class Report:
     def __post_init__(self):
         self.ev = evidence(self.data_dir)
         self.figs = figures_folder(self.figures_dir, "dose_response")
-        if not isinstance(self.dose_threshold, (int, float)) or isinstance(self.dose_threshold, bool) or self.dose_threshold < 0:
-            raise ParameterError(f"dose_threshold: must be a number of mg/day of at least 0, not {self.dose_threshold!r}")
+        require_number("dose_threshold", self.dose_threshold, optional=False)
         self.result = dr.dose_response(self.ev, self.outcome, self.measure, exclude=self.exclude or [])
 
     def headline(self) -> None:

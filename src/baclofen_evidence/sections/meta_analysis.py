@@ -10,8 +10,7 @@ import pandas as pd
 
 from baclofen_evidence import meta_analysis as meta
 from baclofen_evidence import plots
-from baclofen_evidence.effect_sizes import RATIO_MEASURES
-from baclofen_evidence.parameters import ParameterError
+from baclofen_evidence.parameters import ParameterError, require_number
 from baclofen_evidence.headline import publish_headline
 from baclofen_evidence.rules import outcome_definitions
 from baclofen_evidence.sections.common import bullets, esc, evidence, figure, figures_folder, md, note, table
@@ -34,8 +33,7 @@ class Report:
     def __post_init__(self):
         self.ev = evidence(self.data_dir)
         self.figs = figures_folder(self.figures_dir, f"meta_analysis_{self.outcome}")
-        if not isinstance(self.dose_threshold, (int, float)) or isinstance(self.dose_threshold, bool) or self.dose_threshold < 0:
-            raise ParameterError(f"dose_threshold: must be a number of mg/day of at least 0, not {self.dose_threshold!r}")
+        require_number("dose_threshold", self.dose_threshold, optional=False)
         if self.dose_band not in ("all", "low", "high"):
             raise ParameterError(f"dose_band: {self.dose_band!r} is not one of all, low, high")
         self.dose_max = self.dose_threshold if self.dose_band == "low" else None
