@@ -205,3 +205,11 @@ def test_reports_yml_errors_are_named(tmp_path):
     bad.write_text("reports:\n  - name: a\n    notebook: x.ipynb\n", encoding="utf-8")
     with pytest.raises(ParameterError, match="report 1 needs name, notebook and title"):
         render.load_reports(bad)
+
+
+def test_a_negative_dose_threshold_fails_that_report_with_its_name(batch, tmp_path):
+    config = write_reports_yml(tmp_path / "reports.yml", batch["data"],
+                               [("neg", "meta_analysis.ipynb", {"dose_threshold": -5.0})])
+    (o,) = render.render_all(jobs=1, reports_path=config, reports_dir=tmp_path / "o", figures_dir=tmp_path / "f")
+    assert not o.ok and "dose_threshold: must be a number of at least 0, not -5.0" in o.error
+    assert not (tmp_path / "o" / "neg.html").exists()
