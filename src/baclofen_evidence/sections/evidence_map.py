@@ -79,7 +79,8 @@ class Report:
 
     def overview(self) -> None:
         md(f"Filters: {esc(self._filters_text())}.")
-        counts = self.studies.groupby("design").agg(studies=("study_id", "size"), participants=("n_randomized", "sum"))
+        counts = self.studies.groupby("design").agg(studies=("study_id", "size"),
+                                                    participants=("n_randomized", lambda n: n.sum(min_count=1)))
         counts = counts.reset_index().rename(columns={"design": "Design", "studies": "Studies", "participants": "Participants (n as reported)"})
         counts["Design"] = counts["Design"].str.replace("_", " ")
         table(counts, caption="Studies by design")
