@@ -18,6 +18,11 @@ from baclofen_evidence import config, plots
 from baclofen_evidence.datapackage import Evidence, load
 
 
+# Text reads better left-aligned; JupyterLab's default right-aligns every cell.
+TABLE_STYLE = ("<style>.be-table td, .be-table th {text-align: left; vertical-align: top;} "
+               ".be-table caption {text-align: left; font-weight: bold;}</style>")
+
+
 def esc(value: Any) -> str:
     return html.escape("" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value))
 
@@ -53,7 +58,7 @@ def table(frame: pd.DataFrame, caption: str | None = None, formats: dict[str, st
             cells.append(f"<td>{text if text != 'nan' else ''}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     cap = f"<caption>{esc(caption)}</caption>" if caption else ""
-    display(HTML(f'<table class="be-table">{cap}<thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'))
+    display(HTML(f'{TABLE_STYLE}<table class="be-table">{cap}<thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'))
 
 
 def figure(fig, name: str, figures_dir: str | Path | None, alt: str = "") -> None:
