@@ -320,6 +320,7 @@ def _problems_from_pandera(cases: pd.DataFrame, file: str, resource: dict, bad_c
     for case in cases.itertuples(index=False):
         row = None if pd.isna(case.index) else int(case.index)
         column, check, value = case.column, str(case.check), case.failure_case
+        value = value.item() if hasattr(value, "item") else value  # 0, not np.int64(0), in the message
         if check == "not_nullable":
             if (row, column) in bad_cells:  # already reported as a type error
                 continue
