@@ -19,6 +19,7 @@ import pandas as pd
 from baclofen_evidence import config
 from baclofen_evidence.datapackage import DataError, load, validate
 from baclofen_evidence.parameters import ParameterError
+from baclofen_evidence.studies import plain
 
 
 TABLE_CELL_WIDTH = 60  # readable tables cut long text; --format json or csv gives it whole
@@ -86,10 +87,6 @@ def cmd_studies(args: argparse.Namespace) -> int:
     return 0
 
 
-def _number(value) -> float | None:
-    return None if value is None or (isinstance(value, float) and pd.isna(value)) else value
-
-
 @command("meta")
 def cmd_meta(args: argparse.Namespace) -> int:
     from baclofen_evidence import meta_analysis as meta
@@ -125,7 +122,7 @@ def cmd_claims(args: argparse.Namespace) -> int:
     from baclofen_evidence.claims import verdicts
 
     table = verdicts(load(_data_dir(args)), args.source)
-    records = [{k: _number(v) for k, v in row.items()} for row in table.to_dict("records")]
+    records = [{k: plain(v) for k, v in row.items()} for row in table.to_dict("records")]
     if args.format == "table":
         emit(records, "table", table[["claim_id", "source_id", "study_id", "verdict", "evidence"]])
     else:
@@ -138,7 +135,7 @@ def cmd_costs(args: argparse.Namespace) -> int:
     from baclofen_evidence import costs
 
     table = costs.cost_per_patient(load(_data_dir(args)), args.price_source, args.currency)
-    records = [{k: _number(v) for k, v in row.items()} for row in table.to_dict("records")]
+    records = [{k: plain(v) for k, v in row.items()} for row in table.to_dict("records")]
     shown = table.assign(cost_per_patient=table["cost_per_patient"].round(2)) if args.format == "table" else table
     emit(records, args.format, shown)
     return 0

@@ -131,27 +131,24 @@ def drug_cost_per_patient(ev: Evidence, price_id: str | None, currency: str | No
     return pd.DataFrame(rows)
 
 
-def risk_difference(ev: Evidence, study_id: str) -> tuple[float, str] | None:
-    """Baclofen minus placebo risk on the trial's own success outcome (responder, else abstinence)."""
+def risk_differences(ev: Evidence) -> dict[str, tuple[float, str]]:
+    """Per study: baclofen minus placebo risk on its own success outcome (responder, else abstinence)."""
+    found: dict[str, tuple[float, str]] = {}
     for outcome in BENEFIT_OUTCOMES:
         frame = comp.build(ev, outcome, "placebo", "combined")
-        if frame.empty:
-            continue
-        hit = frame[frame["study_id"] == study_id]
-        if not hit.empty:
-            r = hit.iloc[0]
-            return r["ai"] / r["n1i"] - r["ci"] / r["n2i"], outcome
-    return None
+        for r in frame.itertuples() if not frame.empty else ():
+            found.setdefault(r.study_id, (r.ai / r.n1i - r.ci / r.n2i, outcome))
+    return found
 
 
 def cost_per_responder(ev: Evidence, price_id: str | None, currency: str | None = None) -> pd.DataFrame:
     drug = drug_cost_per_patient(ev, price_id, currency).set_index("study_id")
+    differences = risk_differences(ev)  # built once: each outcome's comparisons, not once per study
     rows = []
     for sid in drug.index:
-        rd = risk_difference(ev, sid)
-        if rd is None:
+        if sid not in differences:
             continue
-        diff, outcome = rd
+        diff, outcome = differences[sid]
         nnt = 1 / diff if diff > 0 else math.nan
         cost = drug.loc[sid, "drug_cost_per_patient"]
         rows.append({

@@ -11,7 +11,7 @@ TABLE_COLUMNS = ["study_id", "label", "design", "country", "n_randomized", "dura
                  "dose_max_mg_day", "dose_mean_mg_day", "direction"]
 
 
-def _plain(value):
+def plain(value):
     """A JSON-ready scalar: pandas NA/NaN become None, numpy numbers become Python ones."""
     if value is None or (not isinstance(value, (list, dict, str)) and pd.isna(value)):
         return None
@@ -33,13 +33,13 @@ def study_records(ev: Evidence) -> list[dict]:
     arms = ev.arms.groupby("study_id")
     records = []
     for _, s in ev.studies.sort_values(["year", "study_id"]).iterrows():
-        rec = {k: _plain(v) for k, v in s.items()}
+        rec = {k: plain(v) for k, v in s.items()}
         sid = s["study_id"]
         rec["arms"] = []
         if sid in arms.groups:
             for _, a in arms.get_group(sid).iterrows():
                 rec["arms"].append({"arm_id": a["arm_id"], "label": a["label"], "role": a["role"],
-                                    "dose_mg_day": _plain(a["dose_mg_day"]), "n": _plain(a["n_randomized"])})
+                                    "dose_mg_day": plain(a["dose_mg_day"]), "n": plain(a["n_randomized"])})
         rec["mentioned_by"] = mentions.get(sid, [])
         records.append(rec)
     return records
