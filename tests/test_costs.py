@@ -1,5 +1,7 @@
 """Costs per patient: arithmetic checked by hand from the cited figures."""
 
+import math
+
 import pytest
 
 from baclofen_evidence import costs
@@ -46,8 +48,19 @@ def test_cost_per_responder_only_where_baclofen_did_better(ev):
     a = c.loc["addolorato2007"]
     assert a["nnt"] == pytest.approx(1 / (30 / 42 - 12 / 42))
     assert a["cost_per_extra_responder"] == pytest.approx(a["drug_cost_per_patient"] * a["nnt"])
-    h = c.loc["hauser2017"]  # 6/79 vs 8/80: no benefit
-    assert h["risk_difference"] < 0 and h["cost_per_extra_responder"] != h["cost_per_extra_responder"]
+    # Hauser 2017 printed 10.1% of 80 for placebo: no whole count gives that, so no counts and no NNT.
+    assert "hauser2017" not in c.index
+
+
+def test_no_nnt_where_baclofen_did_no_better(package):
+    from baclofen_evidence.datapackage import load
+    from tests.conftest import set_cell
+
+    set_cell(package / "outcomes.csv", {"arm_id": "gamma2015_bac", "outcome_id": "abstinence"}, "events", "5")
+    c = costs.cost_per_responder(load(package), None, "USD").set_index("study_id")
+    g = c.loc["gamma2015"]  # 5/50 vs 10/50
+    assert g["risk_difference"] == pytest.approx(5 / 50 - 10 / 50)
+    assert math.isnan(g["cost_per_extra_responder"]) and "no NNT" in g["note"]
 
 
 def test_unknown_price_and_currency_are_parameter_errors(ev):

@@ -34,6 +34,10 @@ def cases():
 
 def effects(case: str, measure: str):
     d = pd.read_csv(INPUTS / f"{case}.csv")
+    if measure == "GIV":  # study effects as the report pools them, arm-level, reported and converted alike
+        from baclofen_evidence.effect_sizes import Effects
+
+        return d, Effects(d.yi.to_numpy(float), d.vi.to_numpy(float), [None] * len(d), np.zeros(len(d), dtype=bool))
     if "ai" in d:
         return d, binary_effects(d.ai, d.n1i, d.ci, d.n2i, measure)
     return d, continuous_effects(d.m1i, d.sd1i, d.n1i, d.m2i, d.sd2i, d.n2i, measure)
@@ -121,3 +125,13 @@ def test_reference_inputs_are_the_reports_inputs():
     for name, frame in current.items():
         pd.testing.assert_frame_equal(frame.reset_index(drop=True), committed[name], check_dtype=False, atol=1e-9,
                                       obj=f"{name} (run `make reference` after changing data/)")
+
+
+def test_every_analysis_with_a_pooled_result_is_pinned_by_generic_inverse_variance():
+    """Each report's pooled analysis, the overview synthesis included, has a metafor rma(yi, vi) fit."""
+    giv = {case for case, measure, _ in CASES if measure == "GIV"}
+    assert "baclofen_giv_primary_drinking_SMD" in giv
+    assert {"baclofen_giv_abstinence_RR", "baclofen_giv_dropout_RR"} <= giv
+    for case in giv:
+        fits = REFERENCE["cases"][case]["GIV"]["fits"]
+        assert {"FE", "DL", "REML", "PM", "REML+HKSJ", "DL+HKSJ"} <= set(fits), case

@@ -104,7 +104,7 @@ CASES = [
     ("study-without-reference", cell("studies.csv", {"study_id": "gamma2015"}, "ref_id", ""), "studies.csv:4:ref_id", "required value is empty"),
     ("empty-number-without-reason", cell("studies.csv", {"study_id": "gamma2015"}, "duration_weeks", ""), "studies.csv:4:duration_weeks", "empty without a reason"),
     ("derived-without-derivation", cell("outcomes.csv", {"arm_id": "beta2010_pbo", "outcome_id": "abstinence"}, "derivation", ""), "outcomes.csv:6:derivation", "must say how"),
-    ("binary-without-total", cell("outcomes.csv", {"arm_id": "gamma2015_pbo", "outcome_id": "dropout"}, "total", ""), "outcomes.csv:14:total", "events and total are both needed"),
+    ("binary-without-total", cell("outcomes.csv", {"arm_id": "gamma2015_pbo", "outcome_id": "dropout"}, "total", ""), "outcomes.csv:14:total", "events need their total"),
     ("outcome-arm-of-other-study", cell("outcomes.csv", {"arm_id": "gamma2015_pbo", "outcome_id": "dropout"}, "arm_id", "alpha2001_pbo"), "outcomes.csv:14:arm_id", "belongs to alpha2001"),
     ("rct-without-comparator-arm", cell("arms.csv", {"arm_id": "alpha2001_pbo"}, "role", "active_comparator"), "studies.csv:2:comparator", "no arm of alpha2001 has role placebo"),
     ("unknown-cross-check", cell("studies.csv", {"study_id": "beta2010"}, "checked_against", "pmid:3; pmid:404"), "studies.csv:3:checked_against", "'pmid:404' points at nothing"),

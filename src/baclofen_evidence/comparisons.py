@@ -18,6 +18,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from baclofen_evidence import conversions as cv
 from baclofen_evidence.datapackage import Evidence
 from baclofen_evidence.rules import outcome_definitions
 
@@ -44,6 +45,48 @@ def combine_continuous(means, sds, ns) -> tuple[float, float, float]:
     return m, s, n
 
 
+def arm_values(ev: Evidence) -> pd.DataFrame:
+    """outcomes.csv with what code derives from printed figures filled in and flagged.
+
+    * events from a printed percentage of a printed denominator (the nearest whole count; the note
+      gives every count that rounds to the same percentage), ``derived`` set;
+    * SD from a printed SE as SE x sqrt(n) (Cochrane Handbook 6.5.2.2), an exact identity.
+    Rows the data team marked as derived (value_status) keep their own derivation and flag.
+    """
+    out = ev.outcomes.copy()
+    out["derived"] = out["value_status"] == "derived"
+    out["how"] = out["derivation"].where(out["derived"], "")
+    for idx, o in out.iterrows():
+        if pd.isna(o["total"]) and not pd.isna(o["events"]) and not pd.isna(o["percent"]) and o["percent"] > 0:
+            total = int(round(100 * o["events"] / o["percent"]))
+            try:
+                _, fits = cv.counts_from_percent(float(o["percent"]), total)
+            except cv.ConversionError:
+                fits = []
+            if int(o["events"]) in fits:
+                out.at[idx, "total"] = total
+                out.at[idx, "derived"] = True
+                out.at[idx, "how"] = f"total = {int(o['events'])} / {o['percent']:g}% = {total} (the only denominator near it that gives {o['percent']:g}%)"
+            else:
+                out.at[idx, "how"] = f"not usable: {int(o['events'])} events and {o['percent']:g}% imply no whole denominator"
+            continue
+        if pd.isna(o["events"]) and not pd.isna(o["percent"]) and not pd.isna(o["total"]):
+            try:
+                events, fits = cv.counts_from_percent(float(o["percent"]), int(o["total"]))
+            except cv.ConversionError as exc:
+                out.at[idx, "how"] = f"not usable: {exc}"
+                continue
+            span = f"{fits[0]}" if len(fits) == 1 else f"{fits[0]} to {fits[-1]}"
+            out.at[idx, "events"] = events
+            out.at[idx, "derived"] = True
+            out.at[idx, "how"] = (f"{o['percent']:g}% of {int(o['total'])} = {events} "
+                                  f"(counts that round to {o['percent']:g}%: {span}; {cv.CITATIONS['percent_to_count']})")
+        if pd.isna(o["sd"]) and not pd.isna(o["se"]) and not pd.isna(o["n"]):
+            out.at[idx, "sd"] = cv.sd_from_se(float(o["se"]), float(o["n"]))
+            out.at[idx, "how"] = f"SD = SE {o['se']:g} × √{int(o['n'])} ({cv.CITATIONS['se_to_sd']})"
+    return out
+
+
 def _latest(rows: pd.DataFrame) -> pd.DataFrame:
     latest = rows.groupby("study_id")["timepoint_weeks"].transform("max")
     return rows[rows["timepoint_weeks"] == latest]
@@ -61,7 +104,10 @@ def build(ev: Evidence, outcome_id: str, comparator: str = "placebo", mode: str 
     if mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
     kind = outcome_kind(ev, outcome_id)
-    rows = _latest(ev.outcomes[ev.outcomes["outcome_id"] == outcome_id])
+    values = arm_values(ev)
+    usable = values["events"].notna() & values["total"].notna() if kind == "binary" else \
+        values["mean"].notna() & values["sd"].notna() & values["n"].notna()
+    rows = _latest(values[(values["outcome_id"] == outcome_id) & usable])
     rows = rows.merge(ev.arms[["arm_id", "role", "label", "dose_mg_day"]].rename(columns={"label": "arm_label"}), on="arm_id")
     studies = ev.studies.set_index("study_id")
     out = []
@@ -85,6 +131,9 @@ def build(ev: Evidence, outcome_id: str, comparator: str = "placebo", mode: str 
                     "treatment_arms": ";".join(t["arm_id"]), "control_arm": c["arm_id"],
                     "dose_mg_day": float(t["dose_mg_day"].max()),
                     "n_comparisons_in_study": n_comparisons,
+                    "route": "arm_level",
+                    "derived": bool(t["derived"].any() or c["derived"]),
+                    "conversion": "; ".join(dict.fromkeys(h for h in list(t["how"]) + [c["how"]] if isinstance(h, str) and h)),
                 }
                 top_arm = float(t["dose_mg_day"].max()) == float(study["dose_max_mg_day"]) if not pd.isna(study["dose_max_mg_day"]) else True
                 row["dose_for_regression"] = float(study_dose(study)) if top_arm else row["dose_mg_day"]
@@ -106,7 +155,10 @@ def build(ev: Evidence, outcome_id: str, comparator: str = "placebo", mode: str 
 
 
 def participants(frame: pd.DataFrame) -> int:
-    """Participants in the comparisons (shared control groups counted once)."""
+    """Participants in the comparisons (shared control groups counted once): arm totals, or for a
+    study-level result the analysed n it printed."""
     if frame.empty:
         return 0
+    if "participants" in frame:
+        return int(round(float(np.nansum(frame["participants"]))))
     return int(round(float(np.sum(frame["n1i"]) + np.sum(frame["n2i"]))))

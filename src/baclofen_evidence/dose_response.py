@@ -21,6 +21,7 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy import optimize
 
+from baclofen_evidence import comparisons as comp
 from baclofen_evidence import meta_analysis as meta
 from baclofen_evidence.datapackage import Evidence
 from baclofen_evidence.effect_sizes import BINARY_MEASURES, effects_for
@@ -128,14 +129,17 @@ def within_trial_contrasts(ev: Evidence, outcomes: list[str] | None = None) -> p
     arms = ev.arms[ev.arms["role"] == "baclofen"]
     multi = arms.groupby("study_id").filter(lambda g: g["dose_mg_day"].nunique() >= 2)
     defs = outcome_definitions(ev.descriptor)
-    outcomes = outcomes or list(defs)
+    outcomes = outcomes or [k for k, d in defs.items() if d["kind"] in ("binary", "continuous")]
+    values = comp.arm_values(ev)
+    usable = (values["events"].notna() & values["total"].notna()) | (values["mean"].notna() & values["sd"].notna() & values["n"].notna())
+    values = values[usable]
     rows = []
     for sid, group in multi.groupby("study_id", sort=False):
         low, high = group.sort_values("dose_mg_day").iloc[0], group.sort_values("dose_mg_day").iloc[-1]
         study = ev.studies.set_index("study_id").loc[sid]
         found = False
         for outcome in outcomes:
-            o = ev.outcomes[(ev.outcomes["outcome_id"] == outcome) & ev.outcomes["arm_id"].isin([low["arm_id"], high["arm_id"]])]
+            o = values[(values["outcome_id"] == outcome) & values["arm_id"].isin([low["arm_id"], high["arm_id"]])]
             if len(o) < 2:
                 continue
             o = o[o["timepoint_weeks"] == o["timepoint_weeks"].max()].set_index("arm_id")

@@ -17,6 +17,8 @@ import pandas as pd
 from scipy import stats
 
 from baclofen_evidence import comparisons as comp
+from baclofen_evidence import conversions as cv
+from baclofen_evidence import study_results
 from baclofen_evidence.datapackage import Evidence
 from baclofen_evidence.parameters import ParameterError, require_number
 from baclofen_evidence.effect_sizes import (
@@ -30,6 +32,27 @@ DEFAULT_METHOD = "REML"
 MIN_STUDIES_TO_POOL = 2
 MIN_STUDIES_FOR_EGGER = 10
 COMPLEMENTS = {"relapse": "abstinence"}  # relapse = not abstinent, where only abstinence is reported
+# % days abstinent, where only cumulative abstinent days over the window are reported.
+WINDOW_SHARES = {"pct_days_abstinent": "cumulative_abstinence_days"}
+OVERVIEW = "primary_drinking"
+OVERVIEW_DEFINITION = {
+    "kind": "overview", "better": "higher", "label": "Primary drinking outcome (standardised)",
+    "description": "each placebo-controlled trial's primary drinking outcome as a standardised mean difference, positive favouring baclofen",
+}
+# When a trial's primary drinking outcome has no reachable number, the first of these that has one
+# stands in (flagged); the order puts abstinence outcomes before consumption ones, as Bschor 2018 did.
+OVERVIEW_FALLBACKS = ("abstinence", "relapse", "heavy_relapse", "time_to_lapse", "time_to_relapse", "pct_days_abstinent",
+                      "cumulative_abstinence_days", "pct_heavy_drinking_days", "drinks_per_day", "drinks_per_drinking_day",
+                      "alcohol_g_per_day", "responder")
+ROUTES = ("arm_level", "reported_estimate", "converted")
+
+
+def analysis_outcomes(descriptor: dict) -> dict[str, dict]:
+    """Every outcome an analysis can be run on: the package's binary and continuous outcomes, and the
+    overview synthesis. Time-to-event outcomes are study-level only: they enter through the overview."""
+    defs = {k: v for k, v in outcome_definitions(descriptor).items() if v["kind"] in ("binary", "continuous")}
+    defs[OVERVIEW] = OVERVIEW_DEFINITION
+    return defs
 
 
 @dataclass
@@ -52,6 +75,10 @@ class MetaAnalysis:
     reason_not_pooled: str | None = None
     dropped: pd.DataFrame = field(default_factory=pd.DataFrame)
     dose_above: float | None = None
+    not_used: dict = field(default_factory=dict)  # study id -> why its study-level result could not enter
+    filtered_out: pd.DataFrame = field(default_factory=pd.DataFrame)  # left out by the settings
+    sensitivity: dict = field(default_factory=dict)
+    eligible_studies: pd.DataFrame = field(default_factory=pd.DataFrame)  # studies.csv, for coverage
 
     @property
     def ratio(self) -> bool:
@@ -104,9 +131,14 @@ class MetaAnalysis:
         out["scale"] = "log" if self.ratio else "natural"
         out["studies"] = [
             {"study_id": s.study_id, "comparison": f"{s.treatment} vs {s.control}", "yi": s.yi, "vi": s.vi,
-             "weight": s.weight}
+             "weight": s.weight, "effect": self.scale(s.yi), "ci_low": self.scale(s.ci_low), "ci_high": self.scale(s.ci_high),
+             "route": s.route, "conversion": s.conversion or None, "derived": bool(s.derived), "weak": bool(s.weak),
+             "data_from": s.source_outcome}
             for s in self.studies.itertuples()
         ]
+        from baclofen_evidence.coverage import coverage
+
+        out["coverage"] = coverage(self).to_dict()
         return out
 
 
@@ -117,12 +149,18 @@ def check_parameters(ev: Evidence, outcome_id: str, measure: str | None, method:
                      dose_min: float | None, dose_max: float | None, comparator: str,
                      min_duration_weeks: float | None = None) -> tuple[str, str]:
     """Validate analysis parameters against the data; return (kind, measure). Errors name the parameter."""
-    defs = outcome_definitions(ev.descriptor)
+    defs = analysis_outcomes(ev.descriptor)
     if outcome_id not in defs:
         raise ParameterError(f"outcome: {outcome_id!r} is not an outcome of this data package; choose one of {', '.join(defs)}")
     kind = defs[outcome_id]["kind"]
-    measure = measure or DEFAULT_MEASURE[kind]
-    allowed = BINARY_MEASURES if kind == "binary" else CONTINUOUS_MEASURES
+    if kind == "overview":
+        if measure not in (None, "SMD"):
+            raise ParameterError(f"measure: the overview synthesis {OVERVIEW} is a standardised mean difference; use SMD, not {measure!r}")
+        measure = "SMD"
+        allowed = ("SMD",)
+    else:
+        measure = measure or DEFAULT_MEASURE[kind]
+        allowed = BINARY_MEASURES if kind == "binary" else CONTINUOUS_MEASURES
     if measure not in allowed:
         raise ParameterError(f"measure: {measure!r} does not fit the {kind} outcome {outcome_id}; choose one of {', '.join(allowed)}")
     if method not in METHODS:
@@ -141,30 +179,174 @@ def check_parameters(ev: Evidence, outcome_id: str, measure: str | None, method:
     return kind, measure
 
 
-# ---------------------------------------------------------------- the analysis
+# ---------------------------------------------------------------- the comparisons
 
 
 def comparisons_for(ev: Evidence, outcome_id: str, comparator: str, mode: str) -> pd.DataFrame:
-    """Comparisons for an outcome; relapse falls back on the complement of abstinence where needed."""
+    """Arm-level comparisons for an outcome. Relapse falls back on the complement of abstinence, and
+    % days abstinent on cumulative abstinent days over the window, where only those are reported."""
     frame = comp.build(ev, outcome_id, comparator, mode)
     if not frame.empty:
         frame["source_outcome"] = outcome_id
-    base = COMPLEMENTS.get(outcome_id)
-    if base:
+    for base, convert in ((COMPLEMENTS.get(outcome_id), _complement), (WINDOW_SHARES.get(outcome_id), _window_share)):
+        if not base:
+            continue
         extra = comp.build(ev, base, comparator, mode)
-        if not extra.empty:
-            extra = extra[~extra["study_id"].isin(frame["study_id"] if not frame.empty else [])].copy()
-            extra["ai"], extra["ci"] = extra["n1i"] - extra["ai"], extra["n2i"] - extra["ci"]
-            extra["source_outcome"] = f"{base} (complement)"
-            frame = pd.concat([frame, extra], ignore_index=True) if not frame.empty else extra.reset_index(drop=True)
-            frame = frame.sort_values(["year", "study_id", "dose_mg_day"], kind="stable").reset_index(drop=True)
+        if extra.empty:
+            continue
+        extra = extra[~extra["study_id"].isin(frame["study_id"] if not frame.empty else [])].copy()
+        if extra.empty:
+            continue
+        extra = convert(extra)
+        frame = pd.concat([frame, extra], ignore_index=True) if not frame.empty else extra.reset_index(drop=True)
+        frame = frame.sort_values(["year", "study_id", "dose_mg_day"], kind="stable").reset_index(drop=True)
     return frame
+
+
+def _complement(extra: pd.DataFrame) -> pd.DataFrame:
+    extra["ai"], extra["ci"] = extra["n1i"] - extra["ai"], extra["n2i"] - extra["ci"]
+    extra["source_outcome"] = "abstinence (complement)"
+    return extra
+
+
+def _window_share(extra: pd.DataFrame) -> pd.DataFrame:
+    days = extra["timepoint_weeks"] * 7
+    for col in ("m1i", "sd1i", "m2i", "sd2i"):
+        extra[col] = 100 * extra[col] / days
+    extra["source_outcome"] = "cumulative abstinence days (% of window)"
+    extra["conversion"] = [
+        "; ".join(x for x in (c, f"% days abstinent = cumulative abstinent days / {d:g} days × 100, SDs alike ({cv.CITATIONS['window_to_percent']})") if x)
+        for c, d in zip(extra["conversion"], days)]
+    return extra
+
+
+STUDY_COLUMNS = ["label", "year", "design", "country", "duration_weeks"]
+
+
+def study_level_rows(ev: Evidence, outcome_id: str, target: str, comparator: str, mode: str,
+                     skip: Iterable[str]) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Rows for trials without arm-level data: their study-level result on the analysis's scale."""
+    arms = ev.arms.set_index("arm_id")
+    studies = ev.studies.set_index("study_id")
+    found, why_not = study_results.candidates(ev, outcome_id, target)
+    rows = []
+    for sid, cand in found.items():
+        if sid in set(skip):
+            continue
+        r = cand.row
+        t_arms, c_arms = study_results._arms(r["treatment_arms"]), study_results._arms(r["control_arms"])
+        known = [a for a in t_arms + c_arms if a in arms.index]
+        if len(known) < len(t_arms + c_arms):
+            why_not[sid] = f"{r['estimate_id']}: names an arm that is not in arms.csv"
+            continue
+        if any(arms.loc[a, "role"] != comp.CONTROL_ROLES[comparator] for a in c_arms):
+            continue
+        if mode == "split" and len(t_arms) > 1:
+            why_not[sid] = f"{r['estimate_id']}: pools several baclofen arms, so it cannot be split by dose"
+            continue
+        study = studies.loc[sid]
+        n1 = r["n_treatment"] if not pd.isna(r["n_treatment"]) else np.nan
+        n2 = r["n_control"] if not pd.isna(r["n_control"]) else np.nan
+        analysed = n1 + n2 if not (pd.isna(n1) or pd.isna(n2)) else r["n_analysed"]
+        flags = []
+        if pd.isna(analysed):
+            arm_n = arms.loc[t_arms + c_arms, "n_randomized"]
+            analysed = arm_n.sum() if arm_n.notna().all() else study["n_randomized"]
+            flags.append("participants counted as randomized (the analysed n is not printed)")
+        dose = float(arms.loc[t_arms, "dose_mg_day"].max())
+        top_arm = pd.isna(study["dose_max_mg_day"]) or dose == float(study["dose_max_mg_day"])
+        row = {"study_id": sid, **{c: study[c] for c in STUDY_COLUMNS},
+               "timepoint_weeks": float(r["timepoint_weeks"]),
+               "treatment": " + ".join(arms.loc[t_arms, "label"]), "control": " + ".join(arms.loc[c_arms, "label"]),
+               "treatment_arms": ";".join(t_arms), "control_arm": ";".join(c_arms), "dose_mg_day": dose,
+               "n_comparisons_in_study": 1,
+               "dose_for_regression": float(comp.study_dose(study)) if top_arm else dose,
+               "route": cand.route, "derived": r["value_status"] == "derived", "weak": cand.effect.weak,
+               "secondary": bool(r["secondary"]), "conversion": "; ".join([cand.effect.route_text] + flags),
+               "estimate_id": r["estimate_id"], "source_outcome": outcome_id, "yi": cand.effect.yi, "vi": cand.effect.vi,
+               "n1i": n1, "n2i": n2, "participants": float(analysed), "population": r["population"],
+               "dropped": None, "corrected": False}
+        rows.append(row)
+    return pd.DataFrame(rows), why_not
+
+
+def arm_level_effects(ev: Evidence, outcome_id: str, kind: str, measure: str, comparator: str, mode: str) -> pd.DataFrame:
+    frame = comparisons_for(ev, outcome_id, comparator, mode)
+    if frame.empty:
+        return frame
+    frame = effects_for(frame.reset_index(drop=True), kind, measure)
+    frame["participants"] = frame["n1i"] + frame["n2i"]
+    frame["weak"] = False
+    frame["secondary"] = False
+    return frame
+
+
+def overview_rows(ev: Evidence, comparator: str, mode: str) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Each trial's primary drinking outcome as Hedges' g, positive favouring baclofen (Bschor et al. 2018).
+
+    Arm-level data first (continuous: Hedges' g; binary: log OR to SMD, Chinn 2000), then the trial's
+    study-level result converted; where the primary outcome has no reachable number, the first of
+    OVERVIEW_FALLBACKS that has one stands in, flagged.
+    """
+    defs = outcome_definitions(ev.descriptor)
+    cache: dict[str, pd.DataFrame] = {}
+    rows, why_not = [], {}
+    for study in ev.studies.itertuples():
+        order = [o for o in ([study.primary_outcome_id] if isinstance(study.primary_outcome_id, str) else []) + list(OVERVIEW_FALLBACKS)]
+        order = list(dict.fromkeys(order))
+        for outcome in order:
+            kind = defs[outcome]["kind"]
+            row = None
+            if kind in ("binary", "continuous"):
+                if outcome not in cache:
+                    cache[outcome] = arm_level_effects(ev, outcome, kind, "OR" if kind == "binary" else "SMD", comparator, mode)
+                arm = cache[outcome]
+                arm = arm[(arm["study_id"] == study.study_id) & arm["dropped"].isna()] if not arm.empty else arm
+                if not arm.empty:
+                    row = arm.copy()
+                    sign = study_results.favourable_sign(defs[outcome]["better"], "log_or" if kind == "binary" else "g")
+                    if kind == "binary":
+                        d, vd = cv.log_or_to_d(row["yi"].to_numpy(), row["vi"].to_numpy())
+                        row["yi"], row["vi"] = d, vd
+                        step = f"{outcome.replace('_', ' ')} counts: log OR to SMD × √3/π ({cv.CITATIONS['or_to_d']})"
+                        row["route"] = "converted"
+                    else:
+                        step = f"{outcome.replace('_', ' ')} means and SDs: Hedges' g"
+                    row["yi"] = sign * row["yi"]
+                    row["conversion"] = [("; ".join(x for x in (c, step) if x)) for c in row["conversion"]]
+            if row is None:
+                found, why = study_results.candidates(ev, outcome, "overview", [study.study_id])
+                if study.study_id in why and study.study_id not in why_not:
+                    why_not[study.study_id] = why[study.study_id]
+                if study.study_id in found:
+                    one, _ = study_level_rows(ev, outcome, "overview", comparator, mode, [])
+                    one = one[one["study_id"] == study.study_id] if not one.empty else one
+                    if not one.empty:
+                        row = one
+            if row is not None:
+                row = row.copy()
+                row["source_outcome"] = outcome if outcome == study.primary_outcome_id else f"{outcome} (not the primary outcome)"
+                row["fallback"] = outcome != study.primary_outcome_id
+                rows.append(row)
+                why_not.pop(study.study_id, None)
+                break
+    if not rows:
+        return pd.DataFrame(), why_not
+    frame = pd.concat(rows, ignore_index=True)
+    return frame.sort_values(["year", "study_id", "dose_mg_day"], kind="stable").reset_index(drop=True), why_not
+
+
+# ---------------------------------------------------------------- the analysis
 
 
 def run(ev: Evidence, outcome_id: str, measure: str | None = None, method: str = DEFAULT_METHOD, hksj: bool = False,
         exclude: Iterable[str] = (), dose_min: float | None = None, dose_max: float | None = None,
         comparator: str = "placebo", mode: str | None = None, min_duration_weeks: float | None = None,
-        dose_above: float | None = None) -> MetaAnalysis:
+        dose_above: float | None = None, drop_derived: bool = False, drop_weak: bool = False,
+        arm_level_only: bool = False) -> MetaAnalysis:
+    """One outcome's meta-analysis: arm-level data where a trial has them, its study-level result
+    (generic inverse variance) where it does not. ``drop_derived`` and ``drop_weak`` are the
+    sensitivity analyses without derived counts and without weak conversions."""
     if isinstance(exclude, str):
         raise ParameterError(f"exclude: expected a list of study ids, got the string {exclude!r}")
     exclude = sorted(set(exclude))
@@ -174,30 +356,55 @@ def run(ev: Evidence, outcome_id: str, measure: str | None = None, method: str =
     # Dose limits select arms, so multi-dose trials are split into one comparison per dose.
     require_number("dose_above", dose_above)
     mode = mode or ("split" if dose_min is not None or dose_max is not None or dose_above is not None else "combined")
-    frame = comparisons_for(ev, outcome_id, comparator, mode)
-    defs = outcome_definitions(ev.descriptor)[outcome_id]
+    defs = analysis_outcomes(ev.descriptor)[outcome_id]
+    why_not: dict[str, str] = {}
+    if kind == "overview":
+        frame, why_not = overview_rows(ev, comparator, mode)
+    else:
+        frame = arm_level_effects(ev, outcome_id, kind, measure, comparator, mode)
+        if not arm_level_only:
+            have = set(frame["study_id"]) if not frame.empty else set()
+            extra, why_not = study_level_rows(ev, outcome_id, measure, comparator, mode, have)
+            if not extra.empty:
+                frame = pd.concat([frame, extra], ignore_index=True) if not frame.empty else extra
+                frame = frame.sort_values(["year", "study_id", "dose_mg_day"], kind="stable").reset_index(drop=True)
     ma = MetaAnalysis(outcome_id, defs["label"], kind, defs["better"], measure, method, hksj, comparator, exclude,
                       dose_min, dose_max, min_duration_weeks, mode, frame, None, dose_above=dose_above)
+    ma.not_used = why_not
+    ma.eligible_studies = ev.studies
+    ma.sensitivity = {"drop_derived": drop_derived, "drop_weak": drop_weak, "arm_level_only": arm_level_only}
     if frame.empty:
         ma.reason_not_pooled = f"no study reports {outcome_id} for baclofen against {comparator}"
-        ma.studies = frame
         return ma
-    frame = frame[~frame["study_id"].isin(exclude)]
+    keep = ~frame["study_id"].isin(exclude)
     if dose_min is not None:
-        frame = frame[frame["dose_mg_day"] >= dose_min]
+        keep &= frame["dose_mg_day"] >= dose_min
     if dose_max is not None:
-        frame = frame[frame["dose_mg_day"] <= dose_max]
+        keep &= frame["dose_mg_day"] <= dose_max
     if dose_above is not None:
-        frame = frame[frame["dose_mg_day"] > dose_above]
+        keep &= frame["dose_mg_day"] > dose_above
     if min_duration_weeks is not None:
-        frame = frame[frame["duration_weeks"] >= min_duration_weeks]
+        keep &= frame["duration_weeks"] >= min_duration_weeks
+    if drop_derived:
+        keep &= ~frame["derived"].astype(bool)
+    if drop_weak:
+        keep &= ~frame["weak"].astype(bool)
+        if "fallback" in frame:
+            keep &= ~frame["fallback"].fillna(False).astype(bool)
+    ma.filtered_out = frame[~keep].reset_index(drop=True)
+    frame = frame[keep]
     if frame.empty:
         ma.studies = frame
         ma.reason_not_pooled = f"no comparison of {outcome_id} is left after the exclusions and dose or duration limits"
         return ma
-    frame = effects_for(frame.reset_index(drop=True), kind, measure)
-    ma.dropped = frame[frame["dropped"].notna()].reset_index(drop=True)
-    frame = frame[frame["dropped"].isna()].reset_index(drop=True)
+    frame = frame.reset_index(drop=True)
+    gone = frame["dropped"].notna()
+    if method == "MH":
+        no_counts = frame["route"] != "arm_level"
+        frame.loc[no_counts & ~gone, "dropped"] = "study-level result: Mantel-Haenszel pools counts only"
+        gone = frame["dropped"].notna()
+    ma.dropped = frame[gone].reset_index(drop=True)
+    frame = frame[~gone].reset_index(drop=True)
     crit = stats.norm.ppf(0.975)
     frame["ci_low"] = frame["yi"] - crit * np.sqrt(frame["vi"])
     frame["ci_high"] = frame["yi"] + crit * np.sqrt(frame["vi"])

@@ -1,8 +1,11 @@
 """The inputs on which tests/reference/metafor_reference.R checks the engine against R metafor.
 
-One CSV per outcome that has data from at least two trials (the comparisons of the meta-analysis
-report, multi-dose trials merged), plus the split-arm dose-response inputs with a dose column, so
-metafor sees exactly what the reports pool.
+* One CSV per outcome with arm-level data from at least two trials (the comparisons of the
+  meta-analysis report, multi-dose trials merged), plus the split-arm dose-response inputs with a
+  dose column: metafor recomputes the effect sizes itself (escalc).
+* One ``giv`` CSV per analysis, the overview synthesis included, with each study's yi and vi as the
+  report pools them (arm-level, reported and converted alike): metafor fits ``rma(yi, vi)`` on them,
+  so generic inverse-variance pooling is pinned on the reports' own inputs.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from baclofen_evidence.datapackage import Evidence
+from baclofen_evidence import meta_analysis as meta
 from baclofen_evidence.meta_analysis import comparisons_for
 from baclofen_evidence.rules import outcome_definitions
 
@@ -33,6 +37,12 @@ def inputs(ev: Evidence) -> dict[str, pd.DataFrame]:
             if mode == "split":
                 out["dose"] = frame["dose_for_regression"]
             found[f"{PREFIX}{outcome}{'_by_dose' if mode == 'split' else ''}"] = out
+    for outcome in meta.analysis_outcomes(ev.descriptor):
+        ma = meta.run(ev, outcome)
+        if ma.result is None:
+            continue
+        found[f"{PREFIX}giv_{outcome}_{ma.measure}"] = pd.DataFrame(
+            {"study": ma.studies["label"], "yi": ma.studies["yi"], "vi": ma.studies["vi"], "route": ma.studies["route"]})
     return found
 
 

@@ -160,7 +160,8 @@ def outcome_arm_belongs_to_study(ev: Evidence) -> Iterable[Problem]:
 
 @rule("outcomes")
 def outcome_values_fit_kind(ev: Evidence) -> Iterable[Problem]:
-    """Binary outcomes hold events/total, continuous ones mean/sd/n; events <= total; percentages <= 100."""
+    """Binary outcomes hold events and/or a percentage with a total, continuous ones a mean with an SD or
+    SE and n where printed; events <= total; percentages <= 100; time-to-event outcomes are study-level only."""
     defs = outcome_definitions(ev.descriptor)
     file = ev.file_of("outcomes")
     for rownum, o in ev.outcomes.iterrows():
@@ -169,10 +170,11 @@ def outcome_values_fit_kind(ev: Evidence) -> Iterable[Problem]:
             continue
         row = _row(rownum)
         if d["kind"] == "binary":
-            for col in ("events", "total"):
-                if pd.isna(o[col]):
-                    yield Problem(file, row, col, f"{o['outcome_id']} is binary: events and total are both needed")
-            for col in ("mean", "sd", "n"):
+            if pd.isna(o["events"]) and pd.isna(o["percent"]):
+                yield Problem(file, row, "events", f"{o['outcome_id']} is binary: events, or a printed percentage, are needed")
+            if not pd.isna(o["events"]) and pd.isna(o["total"]) and pd.isna(o["percent"]):
+                yield Problem(file, row, "total", f"{o['outcome_id']} is binary: events need their total, or the printed percentage they are of")
+            for col in ("mean", "sd", "se", "n"):
                 if not pd.isna(o[col]):
                     yield Problem(file, row, col, f"{o['outcome_id']} is binary: {col} belongs to continuous outcomes")
             if not pd.isna(o["events"]) and not pd.isna(o["total"]) and o["events"] > o["total"]:
@@ -182,16 +184,19 @@ def outcome_values_fit_kind(ev: Evidence) -> Iterable[Problem]:
                 if abs(implied - o["percent"]) >= 1:
                     yield Problem(file, row, "percent",
                                   f"percent {o['percent']:g} does not match events/total = {o['events']}/{o['total']} = {implied:.1f}%")
-        else:
-            for col in ("mean", "sd", "n"):
-                if pd.isna(o[col]):
-                    yield Problem(file, row, col, f"{o['outcome_id']} is continuous: mean, sd and n are all needed")
+        elif d["kind"] == "continuous":
+            if pd.isna(o["mean"]):
+                yield Problem(file, row, "mean", f"{o['outcome_id']} is continuous: a mean is needed")
+            if not pd.isna(o["sd"]) and not pd.isna(o["se"]):
+                yield Problem(file, row, "se", "give the SD or the SE as printed, not both (the SD is computed from the SE in code)")
             for col in ("events", "total", "percent"):
                 if not pd.isna(o[col]):
                     yield Problem(file, row, col, f"{o['outcome_id']} is continuous: {col} belongs to binary outcomes")
             top = d.get("maximum")
             if top is not None and not pd.isna(o["mean"]) and o["mean"] > top:
                 yield Problem(file, row, "mean", f"{o['outcome_id']} is a percentage: mean {o['mean']:g} is above {top}")
+        else:
+            yield Problem(file, row, "outcome_id", f"{o['outcome_id']} is a {d['kind'].replace('_', '-')} outcome: it belongs in estimates.csv, not per arm")
         if o["value_status"] == "derived" and pd.isna(o["derivation"]):
             yield Problem(file, row, "derivation", "a derived value must say how it was derived")
 
@@ -205,6 +210,101 @@ def outcome_totals_within_arm(ev: Evidence) -> Iterable[Problem]:
             if limit is not None and not pd.isna(limit) and not pd.isna(o[col]) and o[col] > limit:
                 yield Problem(ev.file_of("outcomes"), _row(rownum), col,
                               f"{col} ({o[col]}) exceeds the {limit} participants randomized to arm {o['arm_id']}")
+
+
+# ---------------------------------------------------------------- study-level results
+
+
+RATIO_MEASURES = ("OR", "RR", "HR")
+
+
+@rule("estimates", "arms")
+def estimate_arms_belong_to_study(ev: Evidence) -> Iterable[Problem]:
+    arm_study = _unique(ev.arms, "arm_id")["study_id"]
+    file = ev.file_of("estimates")
+    for rownum, e in ev.estimates.iterrows():
+        for col in ("treatment_arms", "control_arms"):
+            if pd.isna(e[col]):
+                continue
+            for arm in str(e[col]).split(";"):
+                owner = arm_study.get(arm)
+                if owner is None:
+                    yield Problem(file, _row(rownum), col, f"arm {arm!r} is not in {ev.file_of('arms')}")
+                elif not pd.isna(e["study_id"]) and owner != e["study_id"]:
+                    yield Problem(file, _row(rownum), col, f"arm {arm} belongs to {owner}, not to {e['study_id']}")
+        if not pd.isna(e["treatment_arms"]) and not pd.isna(e["control_arms"]) and \
+                set(str(e["treatment_arms"]).split(";")) & set(str(e["control_arms"]).split(";")):
+            yield Problem(file, _row(rownum), "control_arms", "an arm cannot be on both sides of a comparison")
+
+
+@rule("estimates")
+def estimate_values_are_coherent(ev: Evidence) -> Iterable[Problem]:
+    """The CI contains the estimate (ratios positive), SE > 0, p in (0, 1] with its relation, df > 0,
+    a statistic with its kind, an estimate with its measure, and a derived value with its derivation."""
+    file = ev.file_of("estimates")
+    for rownum, e in ev.estimates.iterrows():
+        row = _row(rownum)
+        measure = e["measure"]
+        if measure == "none" and not pd.isna(e["estimate"]):
+            yield Problem(file, row, "measure", "an estimate needs its measure (OR, RR, RD, HR, MD, d or g)")
+        if measure not in ("none", None) and not pd.isna(measure) and pd.isna(e["estimate"]):
+            yield Problem(file, row, "estimate", f"measure {measure} but no estimate")
+        if measure in RATIO_MEASURES:
+            for col in ("estimate", "ci_low", "ci_high"):
+                if not pd.isna(e[col]) and e[col] <= 0:
+                    yield Problem(file, row, col, f"a {measure} is a ratio: {e[col]:g} must be above 0")
+        if pd.isna(e["ci_low"]) != pd.isna(e["ci_high"]):
+            yield Problem(file, row, "ci_high" if pd.isna(e["ci_high"]) else "ci_low", "a confidence interval needs both limits")
+        elif not pd.isna(e["ci_low"]):
+            if e["ci_low"] >= e["ci_high"]:
+                yield Problem(file, row, "ci_high", f"the upper limit {e['ci_high']:g} is not above the lower limit {e['ci_low']:g}")
+            elif not pd.isna(e["estimate"]):
+                shown = abs(e["estimate"]) if e["orientation"] == "magnitude" else e["estimate"]
+                inside = e["ci_low"] <= shown <= e["ci_high"] or (e["orientation"] == "magnitude" and e["ci_low"] <= -shown <= e["ci_high"])
+                if not inside:
+                    yield Problem(file, row, "estimate", f"{e['estimate']:g} lies outside its CI {e['ci_low']:g} to {e['ci_high']:g}")
+        if not pd.isna(e["se"]) and e["se"] <= 0:
+            yield Problem(file, row, "se", f"an SE must be above 0, not {e['se']:g}")
+        if not pd.isna(e["p_value"]):
+            if e["p_value"] <= 0:
+                yield Problem(file, row, "p_value", f"a p-value must be above 0, not {e['p_value']:g}")
+            if pd.isna(e["p_relation"]):
+                yield Problem(file, row, "p_relation", "say whether the p-value is exact (=) or a bound (<, <=, >)")
+        elif not pd.isna(e["p_relation"]):
+            yield Problem(file, row, "p_value", "a p relation without a p-value")
+        for col in ("df1", "df2"):
+            if not pd.isna(e[col]) and e[col] <= 0:
+                yield Problem(file, row, col, f"degrees of freedom must be above 0, not {e[col]:g}")
+        if pd.isna(e["stat_kind"]) != pd.isna(e["stat_value"]):
+            yield Problem(file, row, "stat_kind" if pd.isna(e["stat_kind"]) else "stat_value", "a test statistic needs both its kind and its value")
+        if e["stat_kind"] == "F" and not pd.isna(e["stat_value"]) and pd.isna(e["df1"]):
+            yield Problem(file, row, "df1", "an F statistic needs its numerator degrees of freedom")
+        if e["stat_kind"] in ("F", "chi2") and not pd.isna(e["stat_value"]) and e["stat_value"] < 0:
+            yield Problem(file, row, "stat_value", f"a {e['stat_kind']} statistic cannot be negative")
+        if e["value_status"] == "derived" and pd.isna(e["derivation"]):
+            yield Problem(file, row, "derivation", "a derived value must say how it was derived")
+
+
+@rule("estimates", "arms")
+def estimate_n_within_randomized(ev: Evidence) -> Iterable[Problem]:
+    """n analysed is at most the participants randomized to the arms compared (where all are known)."""
+    arm_n = _unique(ev.arms, "arm_id")["n_randomized"]
+    file = ev.file_of("estimates")
+    for rownum, e in ev.estimates.iterrows():
+        sides = {}
+        for col in ("treatment_arms", "control_arms"):
+            arms = [] if pd.isna(e[col]) else str(e[col]).split(";")
+            ns = [arm_n.get(a) for a in arms]
+            sides[col] = sum(ns) if ns and all(n is not None and not pd.isna(n) for n in ns) else None
+        for col, side in (("n_treatment", "treatment_arms"), ("n_control", "control_arms")):
+            if sides[side] is not None and not pd.isna(e[col]) and e[col] > sides[side]:
+                yield Problem(file, _row(rownum), col, f"{col} ({e[col]}) exceeds the {sides[side]} randomized to {e[side]}")
+        if None not in sides.values() and not pd.isna(e["n_analysed"]) and e["n_analysed"] > sides["treatment_arms"] + sides["control_arms"]:
+            yield Problem(file, _row(rownum), "n_analysed",
+                          f"n_analysed ({e['n_analysed']}) exceeds the {sides['treatment_arms'] + sides['control_arms']} randomized to the arms compared")
+        if not any(pd.isna(e[c]) for c in ("n_analysed", "n_treatment", "n_control")) and e["n_treatment"] + e["n_control"] != e["n_analysed"]:
+            yield Problem(file, _row(rownum), "n_analysed",
+                          f"n_analysed ({e['n_analysed']}) is not n_treatment + n_control ({e['n_treatment']} + {e['n_control']})")
 
 
 # ---------------------------------------------------------------- provenance and missing values

@@ -43,10 +43,13 @@ for (path in sort(list.files(inputs, pattern = "\\.csv$", full.names = TRUE))) {
   case <- sub("\\.csv$", "", basename(path))
   d <- read.csv(path, stringsAsFactors = FALSE)
   binary <- "ai" %in% names(d)
-  measures <- if (binary) c("RR", "OR", "RD") else c("MD", "SMD")
+  giv <- "yi" %in% names(d)
+  measures <- if (giv) "GIV" else if (binary) c("RR", "OR", "RD") else c("MD", "SMD")
   res <- list()
   for (measure in measures) {
-    dat <- if (binary) {
+    dat <- if (giv) {
+      d  # generic inverse variance: the study effects as the report pools them
+    } else if (binary) {
       escalc(measure = measure, ai = ai, n1i = n1i, ci = ci, n2i = n2i, data = d,
              add = 1/2, to = "only0", drop00 = measure != "RD")
     } else {
@@ -60,7 +63,7 @@ for (path in sort(list.files(inputs, pattern = "\\.csv$", full.names = TRUE))) {
           entry$fits[[paste0(method, if (hksj) "+HKSJ" else "")]] <- fit_uni(dat[keep, ], method, hksj)
         }
       }
-      if (binary) entry$fits[["MH"]] <- fit_mh(d, measure)
+      if (binary && !giv) entry$fits[["MH"]] <- fit_mh(d, measure)
       if ("dose" %in% names(d) && sum(keep) >= 3 && length(unique(d$dose[keep])) >= 2) {
         mr <- rma(yi, vi, mods = ~ dose, data = dat[keep, ], method = "REML", control = ctrl)
         entry$metareg <- list(intercept = num(mr$beta[1]), slope = num(mr$beta[2]), slope_se = num(mr$se[2]),

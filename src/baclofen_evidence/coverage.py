@@ -1,0 +1,82 @@
+"""How much of the randomized evidence a pooled result rests on, and why each trial is in or out.
+
+The reference set is every randomized controlled trial of baclofen for alcohol dependence in the
+data package with the analysis's comparator (placebo unless stated). A pooled result states its
+trials, its participants, and their share of everyone randomized in that set; the PRISMA-style
+table gives each trial of the set as "in this analysis" (with its route) or the reason it is not.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import pandas as pd
+
+HALF = 0.5
+
+
+def reference_set(studies: pd.DataFrame, comparator: str) -> pd.DataFrame:
+    """RCTs of baclofen for alcohol dependence with this comparator (placebo or active)."""
+    rcts = studies[(studies["design"] == "rct") & (studies["substance"] == "alcohol")]
+    return rcts[rcts["comparator"] == comparator].sort_values(["year", "study_id"], kind="stable")
+
+
+@dataclass
+class Coverage:
+    trials: int
+    participants: int
+    reference_trials: int
+    reference_randomized: int
+    randomized_unknown: list[str]  # trials of the set whose randomized n is not in the data
+    share: float | None  # participants / reference_randomized
+
+    @property
+    def thin(self) -> bool:
+        return self.share is not None and self.share < HALF
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def sentence(self) -> str:
+        share = "" if self.share is None else f" ({self.share:.0%} of the {self.reference_randomized:,} randomized in the {self.reference_trials} trials of the data package)"
+        return f"{self.trials} of {self.reference_trials} trials, {self.participants:,} participants{share}"
+
+
+def coverage(ma) -> Coverage:
+    ref = reference_set(ma.eligible_studies, ma.comparator)
+    in_ref = ma.studies[ma.studies["study_id"].isin(ref["study_id"])] if not ma.studies.empty else ma.studies
+    participants = int(round(float(in_ref["participants"].sum()))) if not in_ref.empty else 0
+    total = int(ref["n_randomized"].sum(min_count=1)) if ref["n_randomized"].notna().any() else 0
+    unknown = list(ref.loc[ref["n_randomized"].isna(), "study_id"])
+    return Coverage(int(in_ref["study_id"].nunique()) if not in_ref.empty else 0, participants, len(ref), total, unknown,
+                    participants / total if total else None)
+
+
+def flow(ma) -> pd.DataFrame:
+    """Every RCT of the reference set (and the RCTs with another comparator) as in, or out with the reason."""
+    studies = ma.eligible_studies
+    inside = ma.studies.drop_duplicates("study_id").set_index("study_id") if not ma.studies.empty else pd.DataFrame()
+    settings = ma.filtered_out.drop_duplicates("study_id").set_index("study_id") if not ma.filtered_out.empty else pd.DataFrame()
+    dropped = ma.dropped.drop_duplicates("study_id").set_index("study_id") if not ma.dropped.empty else pd.DataFrame()
+    rows = []
+    rcts = studies[(studies["design"].isin(["rct", "quasi_randomized"])) & (studies["substance"] == "alcohol")]
+    for s in rcts.sort_values(["year", "study_id"], kind="stable").itertuples():
+        if s.design != "rct":
+            status, why = "not in", "not randomized (quasi-randomized allocation)"
+        elif s.comparator != ma.comparator:
+            status, why = "not in", f"not {ma.comparator}-controlled (comparator: {s.comparator})"
+        elif s.study_id in inside.index:
+            r = inside.loc[s.study_id]
+            status = "in this analysis"
+            why = r["route"].replace("_", " ") + (f"; {r['conversion']}" if isinstance(r["conversion"], str) and r["conversion"] else "")
+        elif s.study_id in dropped.index:
+            status, why = "not in", str(dropped.loc[s.study_id, "dropped"])
+        elif s.study_id in settings.index:
+            status, why = "not in", "left out by this report's settings (exclusion, dose band, duration or sensitivity rule)"
+        elif s.study_id in ma.not_used:
+            status, why = "not in", f"result not convertible: {ma.not_used[s.study_id]}"
+        else:
+            status, why = "not in", "no reachable number for this outcome (not reported on the pages reached, or not measured)"
+        rows.append({"study_id": s.study_id, "Trial": s.label, "Year": s.year, "Randomized": s.n_randomized,
+                     "Status": status, "Route or reason": why})
+    return pd.DataFrame(rows)
