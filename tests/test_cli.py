@@ -1,6 +1,7 @@
 """The command line as a user scripts it: JSON keys, exit codes, errors that name the culprit."""
 
 import json
+import math
 import subprocess
 import sys
 
@@ -44,9 +45,38 @@ def test_meta_json(capsys):
     for key in ("outcome", "measure", "method", "hksj", "k", "n_participants", "estimate", "ci_low", "ci_high", "pi_low",
                 "pi_high", "tau2", "i2", "q", "q_p", "studies", "estimate_exp", "ci_low_exp", "ci_high_exp"):
         assert key in r
-    assert code == 0 and r["hksj"] is True and r["k"] == len(r["studies"]) == 4
-    assert {"study_id", "yi", "vi", "weight"} <= set(r["studies"][0])
+    assert code == 0 and r["hksj"] is True and r["k"] == len(r["studies"]) >= 5
+    assert {"study_id", "yi", "vi", "weight", "effect", "ci_low", "ci_high", "route", "conversion"} <= set(r["studies"][0])
     assert sum(s["weight"] for s in r["studies"]) == pytest.approx(100)
+    routes = {s["study_id"]: s["route"] for s in r["studies"]}
+    assert routes["addolorato2007"] == "arm_level" and routes["reynaud2017"] == "converted"
+    alpadir = next(s for s in r["studies"] if s["study_id"] == "reynaud2017")
+    assert "OR 1.2 (0.58 to 2.5)" in alpadir["conversion"] and "Zhang & Yu 1998" in alpadir["conversion"]
+    assert alpadir["effect"] == pytest.approx(math.exp(alpadir["yi"]))
+    assert {"trials", "participants", "reference_trials", "reference_randomized", "share"} <= set(r["coverage"])
+
+
+def test_overview_synthesis_covers_most_of_the_randomized_evidence(capsys):
+    """The issue's bar: at least 9 placebo-controlled RCTs and 70% of their randomized participants."""
+    code, out, _ = run(capsys, "meta", "--outcome", "primary_drinking", "--format", "json")
+    r = json.loads(out)
+    assert code == 0 and r["measure"] == "SMD" and r["k"] >= 9
+    assert r["coverage"]["trials"] >= 9 and r["coverage"]["share"] >= 0.70
+    assert {s["route"] for s in r["studies"]} == {"converted", "reported_estimate"}
+    assert all(s["conversion"] for s in r["studies"])
+    code, out, _ = run(capsys, "meta", "--outcome", "primary_drinking", "--drop-weak", "--format", "json")
+    weak_free = json.loads(out)
+    assert weak_free["k"] < r["k"] and not any(s["weak"] for s in weak_free["studies"])
+
+
+def test_dropout_pools_at_least_six_trials(capsys):
+    code, out, _ = run(capsys, "meta", "--outcome", "dropout", "--format", "json")
+    assert code == 0 and json.loads(out)["k"] >= 6
+
+
+def test_meta_json_is_strict_json_even_when_nothing_is_pooled(capsys):
+    code, out, _ = run(capsys, "meta", "--outcome", "responder", "--format", "json")
+    assert code == 0 and "NaN" not in out and json.loads(out)["estimate"] is None
 
 
 def test_meta_with_exclusion_and_dose_limits(capsys):

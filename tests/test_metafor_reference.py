@@ -135,3 +135,23 @@ def test_every_analysis_with_a_pooled_result_is_pinned_by_generic_inverse_varian
     for case in giv:
         fits = REFERENCE["cases"][case]["GIV"]["fits"]
         assert {"FE", "DL", "REML", "PM", "REML+HKSJ", "DL+HKSJ"} <= set(fits), case
+
+
+CONVERSIONS = REFERENCE["conversions"]
+
+
+@pytest.mark.parametrize("expected", CONVERSIONS, ids=[c["study"] for c in CONVERSIONS])
+def test_overview_conversions_match_escalc(expected):
+    """Each converted effect of the overview synthesis equals metafor's escalc on the same inputs."""
+    from baclofen_evidence.datapackage import load
+    from baclofen_evidence.meta_analysis import OVERVIEW, run
+
+    ma = run(load(), OVERVIEW)
+    row = ma.studies[ma.studies["label"] == expected["study"]].iloc[0]
+    assert row["yi"] == pytest.approx(expected["yi"], abs=TOLERANCE["effect"])
+    assert row["vi"] == pytest.approx(expected["vi"], abs=TOLERANCE["effect"])
+
+
+def test_conversions_cover_counts_and_statistics():
+    assert {"OR2DL", "SMD"} <= {c["measure"] for c in CONVERSIONS}
+    assert len(CONVERSIONS) >= 5

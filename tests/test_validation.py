@@ -116,6 +116,28 @@ CASES = [
     ("empty-file", empty_file, "reviews.csv:1:-", "empty file"),
     ("missing-file", missing_file, "claims.csv:-:-", "missing data file"),
     ("datapackage-not-json", bad_json, "datapackage.json:", "not valid JSON"),
+    # study-level results (estimates.csv: row 2 beta2010 d, row 3 beta2010 MD, row 4 gamma2015 OR)
+    ("estimate-outside-ci", cell("estimates.csv", {"estimate_id": "beta2010_pda_md"}, "estimate", "16"), "estimates.csv:3:estimate", "outside its CI"),
+    ("ratio-not-positive", cell("estimates.csv", {"estimate_id": "gamma2015_abst_or"}, "ci_low", "0"), "estimates.csv:4:ci_low", "must be above 0"),
+    ("ci-reversed", cell("estimates.csv", {"estimate_id": "gamma2015_abst_or"}, "ci_high", "0.5"), "estimates.csv:4:ci_high", "not above the lower limit"),
+    ("ci-half", cell("estimates.csv", {"estimate_id": "gamma2015_abst_or"}, "ci_high", ""), "estimates.csv:4:ci_high", "needs both limits"),
+    ("se-zero", cell("estimates.csv", {"estimate_id": "beta2010_pda_md"}, "se", "0"), "estimates.csv:3:se", "SE must be above 0"),
+    ("p-zero", cell("estimates.csv", {"estimate_id": "beta2010_pda_md"}, "p_value", "0"), "estimates.csv:3:p_value", "must be above 0"),
+    ("p-above-one", cell("estimates.csv", {"estimate_id": "beta2010_pda_md"}, "p_value", "1.5"), "estimates.csv:3:p_value", "above the maximum 1"),
+    ("p-without-relation", cell("estimates.csv", {"estimate_id": "beta2010_pda_md"}, "p_relation", ""), "estimates.csv:3:p_relation", "exact (=) or a bound"),
+    ("df-zero", cell("estimates.csv", {"estimate_id": "beta2010_hdd_d"}, "df2", "0"), "estimates.csv:2:df2", "degrees of freedom must be above 0"),
+    ("statistic-without-kind", cell("estimates.csv", {"estimate_id": "beta2010_hdd_d"}, "stat_kind", ""), "estimates.csv:2:stat_kind", "kind and its value"),
+    ("n-above-randomized", cell("estimates.csv", {"estimate_id": "gamma2015_abst_or"}, "n_treatment", "70"), "estimates.csv:4:n_treatment", "exceeds the 50 randomized"),
+    ("n-analysed-not-sum", cell("estimates.csv", {"estimate_id": "gamma2015_abst_or"}, "n_analysed", "90"), "estimates.csv:4:n_analysed", "is not n_treatment + n_control"),
+    ("estimate-arm-of-other-study", cell("estimates.csv", {"estimate_id": "gamma2015_abst_or"}, "control_arms", "alpha2001_pbo"), "estimates.csv:4:control_arms", "belongs to alpha2001"),
+    ("estimate-unknown-arm", cell("estimates.csv", {"estimate_id": "gamma2015_abst_or"}, "treatment_arms", "gamma2015_bac;gamma2015_x"), "estimates.csv:4:treatment_arms", "'gamma2015_x' is not in arms.csv"),
+    ("estimate-arm-both-sides", cell("estimates.csv", {"estimate_id": "gamma2015_abst_or"}, "control_arms", "gamma2015_bac"), "estimates.csv:4:control_arms", "both sides"),
+    ("estimate-measure-missing", cell("estimates.csv", {"estimate_id": "gamma2015_abst_or"}, "measure", "none"), "estimates.csv:4:measure", "needs its measure"),
+    ("estimate-unknown-study", cell("estimates.csv", {"estimate_id": "gamma2015_abst_or"}, "study_id", "omega1999"), "estimates.csv:4:study_id", "points at nothing"),
+    ("estimate-bad-orientation", cell("estimates.csv", {"estimate_id": "gamma2015_abst_or"}, "orientation", "sideways"), "estimates.csv:4:orientation", "not one of"),
+    ("time-to-event-per-arm", cell("outcomes.csv", {"arm_id": "gamma2015_pbo", "outcome_id": "dropout"}, "outcome_id", "time_to_lapse"), "outcomes.csv:14:outcome_id", "belongs in estimates.csv"),
+    ("sd-and-se", cell("outcomes.csv", {"arm_id": "alpha2001_bac", "outcome_id": "pct_days_abstinent"}, "se", "4.5"), "outcomes.csv:9:se", "not both"),
+    ("binary-without-anything", cell("outcomes.csv", {"arm_id": "gamma2015_pbo", "outcome_id": "dropout"}, "events", ""), "outcomes.csv:14:events", "or a printed percentage"),
 ]
 
 

@@ -10,6 +10,7 @@ import argparse
 import csv
 import io
 import json
+import math
 import sys
 from pathlib import Path
 from typing import Callable, Sequence
@@ -44,6 +45,19 @@ def _data_dir(args: argparse.Namespace) -> Path:
     return Path(args.data) if args.data else config.DATA_DIR
 
 
+def strict_json(value):
+    """Non-finite numbers become null: NaN and Infinity are not JSON."""
+    if isinstance(value, dict):
+        return {k: strict_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [strict_json(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        return strict_json(value.item())
+    return value
+
+
 def emit(records: list[dict], fmt: str, table: pd.DataFrame | None = None) -> None:
     """Print records as JSON, CSV or a readable table."""
     if fmt == "json":
@@ -73,6 +87,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
         print(f"{len(problems)} problem(s) in the data package at {data_dir}", file=sys.stderr)
         return 1
     ev = load(data_dir)
+    from baclofen_evidence.study_results import se_disagreements
+
+    for warning in se_disagreements(ev):
+        print(f"warning: {warning}", file=sys.stderr)
     counts = ", ".join(f"{len(frame)} {name}" for name, frame in ev.tables.items())
     print(f"data package valid: {counts}", file=sys.stderr)
     return 0
@@ -94,10 +112,11 @@ def cmd_meta(args: argparse.Namespace) -> int:
     ev = load(_data_dir(args))
     exclude = [x.strip() for x in args.exclude.split(",") if x.strip()] if args.exclude else []
     ma = meta.run(ev, args.outcome, args.measure, args.method, args.hksj, exclude, args.dose_min, args.dose_max,
-                  args.comparator, min_duration_weeks=args.min_duration_weeks)
+                  args.comparator, min_duration_weeks=args.min_duration_weeks, drop_derived=args.drop_derived,
+                  drop_weak=args.drop_weak, arm_level_only=args.arm_level_only)
     result = ma.to_dict()
     if args.format == "json":
-        print(json.dumps(result, indent=2, ensure_ascii=False))
+        print(json.dumps(strict_json(result), indent=2, ensure_ascii=False, allow_nan=False))
         return 0
     studies = pd.DataFrame(result["studies"])
     if args.format == "csv":
@@ -112,8 +131,13 @@ def cmd_meta(args: argparse.Namespace) -> int:
         print(f"{ma.measure} {ma.scale(r.estimate):.3f} (95% CI {ma.scale(r.ci_low):.3f} to {ma.scale(r.ci_high):.3f}); "
               f"prediction interval {ma.scale(r.pi_low):.3f} to {ma.scale(r.pi_high):.3f}")
         print(f"tau2 = {r.tau2:.4f}, I2 = {r.i2:.1f}%, Q = {r.q:.3f} (df {r.q_df}, p = {r.q_p:.4f})")
+    from baclofen_evidence.coverage import coverage
+
+    print(f"coverage: {coverage(ma).sentence()}")
     if not studies.empty:
-        emit([], "table", studies.round(6))
+        shown = studies[["study_id", "effect", "ci_low", "ci_high", "weight", "route", "data_from", "conversion"]].copy()
+        shown = shown.rename(columns={"effect": ma.measure})
+        emit([], "table", shown.round(3))
     return 0
 
 
@@ -210,6 +234,9 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--dose-max", type=float, metavar="MG", help="keep baclofen arms dosed at most MG mg/day")
     m.add_argument("--min-duration-weeks", type=float, metavar="W", help="keep trials of at least W weeks")
     m.add_argument("--comparator", choices=["placebo", "active"], default="placebo")
+    m.add_argument("--drop-derived", action="store_true", help="sensitivity: leave out counts derived from percentages")
+    m.add_argument("--drop-weak", action="store_true", help="sensitivity: leave out weak conversions (assumed group sizes, a p alone) and stand-in outcomes")
+    m.add_argument("--arm-level-only", action="store_true", help="sensitivity: per-arm data only, as before study-level results were used")
 
     c = add("claims", "verdict on every claim of the sources, with the deciding evidence")
     c.add_argument("--source", help="only this source id")

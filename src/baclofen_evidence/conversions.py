@@ -59,9 +59,11 @@ class Effect:
     scale: str  # "log_or", "log_rr", "log_hr", "rd", "md", "d", "g"
     steps: list[str] = field(default_factory=list)
     weak: bool = False  # rests on an assumption beyond the printed numbers (stated in steps)
+    escalc: dict | None = None  # the inputs metafor's escalc takes for the same route (tests/reference)
+    sign: int = 1  # -1 once the sign was turned so that a positive value favours baclofen
 
-    def then(self, yi: float, vi: float, scale: str, step: str, weak: bool = False) -> "Effect":
-        return Effect(yi, vi, scale, self.steps + [step], self.weak or weak)
+    def then(self, yi: float, vi: float, scale: str, step: str, weak: bool = False, flip: bool = False) -> "Effect":
+        return Effect(yi, vi, scale, self.steps + [step], self.weak or weak, self.escalc, -self.sign if flip else self.sign)
 
     @property
     def route_text(self) -> str:
@@ -118,14 +120,16 @@ def d_from_t(t: float, n1: float, n2: float) -> float:
     return t * math.sqrt(1 / n1 + 1 / n2)
 
 
-def d_from_t_equal_groups(t: float, df: float) -> float:
-    """d = 2 t / sqrt(df) when only the total is known: assumes two equal groups (weak)."""
-    return 2 * t / math.sqrt(df)
-
-
 def d_to_g(d: float, vd: float, n1: float, n2: float) -> tuple[float, float]:
+    """Hedges' g = J d with the variance scaled alike (J² var d), for a d whose variance came with it."""
     j = hedges_j(n1 + n2 - 2)
     return j * d, j * j * vd
+
+
+def g_from_d(d: float, n1: float, n2: float) -> tuple[float, float]:
+    """Hedges' g = J d and its large-sample variance 1/n1 + 1/n2 + g²/(2(n1 + n2)), as metafor's escalc (SMD)."""
+    g = hedges_j(n1 + n2 - 2) * d
+    return g, 1 / n1 + 1 / n2 + g * g / (2 * (n1 + n2))
 
 
 def log_or_to_d(y: float, v: float) -> tuple[float, float]:

@@ -265,6 +265,7 @@ def study_level_rows(ev: Evidence, outcome_id: str, target: str, comparator: str
                "secondary": bool(r["secondary"]), "conversion": "; ".join([cand.effect.route_text] + flags),
                "estimate_id": r["estimate_id"], "source_outcome": outcome_id, "yi": cand.effect.yi, "vi": cand.effect.vi,
                "n1i": n1, "n2i": n2, "participants": float(analysed), "population": r["population"],
+               "escalc": cand.effect.escalc, "sign": cand.effect.sign,
                "dropped": None, "corrected": False}
         rows.append(row)
     return pd.DataFrame(rows), why_not
@@ -313,6 +314,8 @@ def overview_rows(ev: Evidence, comparator: str, mode: str) -> tuple[pd.DataFram
                     else:
                         step = f"{outcome.replace('_', ' ')} means and SDs: Hedges' g"
                     row["yi"] = sign * row["yi"]
+                    row["sign"] = sign
+                    row["escalc"] = [{"measure": "OR2DL" if kind == "binary" else "SMD"}] * len(row)
                     row["conversion"] = [("; ".join(x for x in (c, step) if x)) for c in row["conversion"]]
             if row is None:
                 found, why = study_results.candidates(ev, outcome, "overview", [study.study_id])

@@ -46,6 +46,31 @@ def inputs(ev: Evidence) -> dict[str, pd.DataFrame]:
     return found
 
 
+CONVERSIONS = "conversions.csv"
+ESCALC_COLUMNS = ["study", "measure", "ai", "n1i", "ci", "n2i", "m1i", "sd1i", "m2i", "sd2i", "ti", "sign", "yi", "vi"]
+
+
+def conversion_inputs(ev: Evidence) -> pd.DataFrame:
+    """The overview synthesis's converted effects with what metafor's escalc needs to redo each one:
+    counts to SMD (measure OR2DL, Chinn's √3/π), means to Hedges' g (SMD), and a t with group sizes
+    to Hedges' g (SMD with ti). yi and vi are the engine's; the R script recomputes them."""
+    ma = meta.run(ev, meta.OVERVIEW)
+    rows = []
+    for s in ma.studies.itertuples():
+        spec = s.escalc if isinstance(s.escalc, dict) else None
+        if spec is None:
+            continue
+        row = {"study": s.label, "measure": spec["measure"], "sign": int(s.sign), "yi": s.yi, "vi": s.vi}
+        if spec["measure"] == "OR2DL":
+            row.update(ai=s.ai, n1i=s.n1i, ci=s.ci, n2i=s.n2i)
+        elif "ti" in spec:
+            row.update(ti=spec["ti"], n1i=spec["n1i"], n2i=spec["n2i"])
+        else:
+            row.update(m1i=s.m1i, sd1i=s.sd1i, n1i=s.n1i, m2i=s.m2i, sd2i=s.sd2i, n2i=s.n2i)
+        rows.append(row)
+    return pd.DataFrame(rows, columns=ESCALC_COLUMNS)
+
+
 def write_inputs(ev: Evidence, directory: Path) -> list[Path]:
     directory.mkdir(parents=True, exist_ok=True)
     for old in directory.glob(f"{PREFIX}*.csv"):
@@ -55,4 +80,7 @@ def write_inputs(ev: Evidence, directory: Path) -> list[Path]:
         path = directory / f"{name}.csv"
         frame.to_csv(path, index=False, float_format="%.10g", lineterminator="\n")
         written.append(path)
+    path = directory.parent / CONVERSIONS
+    conversion_inputs(ev).to_csv(path, index=False, float_format="%.12g", lineterminator="\n")
+    written.append(path)
     return written

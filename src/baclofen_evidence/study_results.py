@@ -114,8 +114,11 @@ def native_effect(row: pd.Series, better: str, total_n: tuple[float, str] | None
         elif not pd.isna(row["se"]):
             se, step = float(row["se"]) / unit, f"{shown}, SE {row['se']:g} as printed"
         elif measure in ("d", "g") and sizes:
-            se = math.sqrt(cv.var_d(y, *sizes))
-            step = f"{shown} with groups of {sizes[0]:g} and {sizes[1]:g}: variance of d ({cv.CITATIONS['var_d']})"
+            g, vg = cv.g_from_d(y, *sizes) if measure == "d" else (y, 1 / sizes[0] + 1 / sizes[1] + y * y / (2 * sum(sizes)))
+            step = (f"{shown} with groups of {sizes[0]:g} and {sizes[1]:g}: "
+                    + (f"Hedges' g = J·d, J = {cv.hedges_j(sum(sizes) - 2):.4f}; " if measure == "d" else "")
+                    + f"variance 1/n1 + 1/n2 + g²/(2N) ({cv.CITATIONS['var_d']})")
+            return Effect(g, vg, "g", [step])
         elif exact_p:
             se = cv.se_from_p(y, row["p_value"])
             step = f"{shown}, p = {row['p_value']:g}: SE from the exact p ({cv.CITATIONS['p_to_se']})"
@@ -167,9 +170,10 @@ def _effect_from_statistic(row: pd.Series, better: str, total_n: tuple[float, st
         step = f"{source} with groups of {sizes[0]:g} and {sizes[1]:g}: d = t·√(1/n1 + 1/n2) ({cv.CITATIONS['t_to_d']})"
     elif kind in ("t", "F") and not pd.isna(row["df1" if kind == "t" else "df2"]):
         df = float(row["df1" if kind == "t" else "df2"])
-        d, weak = cv.d_from_t_equal_groups(t, df), True
-        sizes = ((df + 2) / 2, (df + 2) / 2)
-        step = f"{source}, group sizes not printed: d = 2t/√df, two equal groups of {sizes[0]:g} assumed ({cv.CITATIONS['t_to_d_equal']})"
+        sizes, weak = ((df + 2) / 2, (df + 2) / 2), True
+        d = cv.d_from_t(t, *sizes)
+        step = (f"{source}, group sizes not printed: two equal groups of {sizes[0]:g} assumed from the {df:g} df, "
+                f"d = t·√(1/n1 + 1/n2) ({cv.CITATIONS['t_to_d_equal']})")
     elif total_n:
         sizes, weak = (total_n[0] / 2, total_n[0] / 2), True
         d = cv.d_from_t(t, *sizes)
@@ -177,10 +181,10 @@ def _effect_from_statistic(row: pd.Series, better: str, total_n: tuple[float, st
                 f"({total_n[0]:g}), d = t·√(1/n1 + 1/n2) ({cv.CITATIONS['t_to_d_equal']})")
     else:
         raise ConversionError("a test statistic converts to d only with the group sizes")
-    vd = cv.var_d(d, *sizes)
-    g, vg = cv.d_to_g(d, vd, *sizes)
-    effect = Effect(d, vd, "d", [step, f"variance of d ({cv.CITATIONS['var_d']})"], weak)
-    return effect.then(g, vg, "g", f"Hedges' correction J = {cv.hedges_j(sum(sizes) - 2):.4f} ({cv.CITATIONS['hedges_j']})")
+    g, vg = cv.g_from_d(d, *sizes)
+    return Effect(g, vg, "g", [step, f"Hedges' g = J·d, J = {cv.hedges_j(sum(sizes) - 2):.4f}, variance 1/n1 + 1/n2 + g²/(2N) "
+                               f"({cv.CITATIONS['hedges_j']}; as metafor's escalc)"], weak,
+                  escalc={"measure": "SMD", "ti": t, "n1i": sizes[0], "n2i": sizes[1]})
 
 
 def _ci(effect: Effect) -> tuple[float, float]:
@@ -206,7 +210,7 @@ def to_target(effect: Effect, target: str, better: str, control_risk: float | No
             raise ConversionError(f"no cited route from {src} to a standardised mean difference without the arms' SDs")
         sign = favourable_sign(better, out.scale)
         if sign < 0:
-            out = out.then(-out.yi, out.vi, out.scale, "sign set so that a positive value favours baclofen")
+            out = out.then(-out.yi, out.vi, out.scale, "sign set so that a positive value favours baclofen", flip=True)
         return out
     if src == scale:
         return effect
@@ -305,3 +309,31 @@ def candidates(ev: Evidence, outcome_id: str, target: str, study_ids=None) -> tu
         if row["study_id"] not in best or key < best[row["study_id"]][0]:
             best[row["study_id"]] = (key, cand)
     return {sid: c for sid, (_, c) in best.items()}, {sid: w for sid, w in why_not.items() if sid not in best}
+
+
+SE_AGREEMENT = 0.2  # relative difference above which two routes to one SE are reported
+
+
+def se_disagreements(ev: Evidence) -> list[str]:
+    """Rows where the SE from the CI and the SE from the exact p differ by more than SE_AGREEMENT,
+    as FILE:ROW:COLUMN warnings with both values (Altman & Bland, BMJ 2011;343:d2090 and d2304)."""
+    if "estimates" not in ev.tables:
+        return []
+    out = []
+    for rownum, e in ev.estimates.iterrows():
+        if e["measure"] not in (*RATIO, "RD", "MD", "d", "g") or pd.isna(e["estimate"]) or pd.isna(e["ci_low"]) \
+                or pd.isna(e["ci_high"]) or pd.isna(e["p_value"]) or e["p_relation"] != "=":
+            continue
+        if e["stat_kind"] in ("F", "chi2") and not pd.isna(e["df1"]) and e["df1"] > 1:
+            continue  # the p belongs to an omnibus test, not to this estimate
+        log = e["measure"] in RATIO
+        try:
+            level = 95.0 if pd.isna(e["ci_level"]) else float(e["ci_level"])
+            se_ci = cv.se_from_ci(e["ci_low"], e["ci_high"], level, log=log)
+            se_p = cv.se_from_p(math.log(e["estimate"]) if log else float(e["estimate"]), float(e["p_value"]))
+        except (ConversionError, ValueError):
+            continue
+        if abs(se_ci - se_p) / max(se_ci, se_p) > SE_AGREEMENT:
+            out.append(f"{ev.file_of('estimates')}:{int(rownum)}:p_value: the SE from the CI ({se_ci:.4g}) and from the exact p "
+                       f"({se_p:.4g}) disagree by more than {SE_AGREEMENT:.0%}; the CI is used")
+    return out

@@ -75,5 +75,17 @@ for (path in sort(list.files(inputs, pattern = "\\.csv$", full.names = TRUE))) {
   }
   out$cases[[case]] <- res
 }
+# Conversions of the overview synthesis, redone with escalc: counts to SMD (OR2DL: ln OR x sqrt(3)/pi,
+# Chinn 2000), means to Hedges' g (SMD), and a t statistic with group sizes to Hedges' g (SMD with ti).
+conv <- read.csv(file.path(here, "conversions.csv"), stringsAsFactors = FALSE)
+out$conversions <- lapply(seq_len(nrow(conv)), function(i) {
+  r <- conv[i, ]
+  e <- switch(r$measure,
+    OR2DL = escalc(measure = "OR2DL", ai = r$ai, n1i = r$n1i, ci = r$ci, n2i = r$n2i, add = 1/2, to = "only0"),
+    SMD = if (!is.na(r$ti)) escalc(measure = "SMD", ti = r$ti, n1i = r$n1i, n2i = r$n2i)
+          else escalc(measure = "SMD", m1i = r$m1i, sd1i = r$sd1i, n1i = r$n1i, m2i = r$m2i, sd2i = r$sd2i, n2i = r$n2i))
+  list(study = r$study, measure = r$measure, yi = num(r$sign * e$yi), vi = num(e$vi))
+})
+
 writeLines(toJSON(out, auto_unbox = TRUE, digits = NA, pretty = TRUE, na = "null"), file.path(here, "metafor_reference.json"))
 cat("wrote", file.path(here, "metafor_reference.json"), "\n")
