@@ -29,17 +29,23 @@ class Coverage:
     reference_randomized: int
     randomized_unknown: list[str]  # trials of the set whose randomized n is not in the data
     share: float | None  # participants / reference_randomized
+    comparator: str = "placebo"
+
+    @property
+    def reference_label(self) -> str:
+        return f"{self.comparator}-controlled RCTs"
 
     @property
     def thin(self) -> bool:
         return self.share is not None and self.share < HALF
 
-    def to_dict(self) -> dict:
-        return asdict(self)
 
     def sentence(self) -> str:
-        share = "" if self.share is None else f" ({self.share:.0%} of the {self.reference_randomized:,} randomized in the {self.reference_trials} trials of the data package)"
+        share = "" if self.share is None else f" ({self.share:.0%} of the {self.reference_randomized:,} randomized in the {self.reference_trials} {self.reference_label} of the data package)"
         return f"{self.trials} of {self.reference_trials} trials, {self.participants:,} participants{share}"
+
+    def to_dict(self) -> dict:
+        return {k: v for k, v in asdict(self).items()}
 
 
 def coverage(ma) -> Coverage:
@@ -49,7 +55,7 @@ def coverage(ma) -> Coverage:
     total = int(ref["n_randomized"].sum(min_count=1)) if ref["n_randomized"].notna().any() else 0
     unknown = list(ref.loc[ref["n_randomized"].isna(), "study_id"])
     return Coverage(int(in_ref["study_id"].nunique()) if not in_ref.empty else 0, participants, len(ref), total, unknown,
-                    participants / total if total else None)
+                    participants / total if total else None, ma.comparator)
 
 
 def flow(ma) -> pd.DataFrame:

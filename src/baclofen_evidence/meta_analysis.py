@@ -25,12 +25,14 @@ from baclofen_evidence.effect_sizes import (
     BINARY_MEASURES, CONTINUOUS_MEASURES, MEASURE_NAMES, RATIO_MEASURES, ZERO_CELL_RULE, effects_for,
 )
 from baclofen_evidence.pooling import METHOD_NAMES, METHODS, PoolResult, pool, pool_mh
+from baclofen_evidence.pooling import RANDOM as RANDOM_METHODS
 from baclofen_evidence.rules import outcome_definitions
 
 DEFAULT_MEASURE = {"binary": "RR", "continuous": "MD"}
 DEFAULT_METHOD = "REML"
 MIN_STUDIES_TO_POOL = 2
 MIN_STUDIES_FOR_EGGER = 10
+FEW_TRIALS = 10  # below this, headlines add the HKSJ interval (Cochrane Handbook 10.10.4.2; IntHout et al. 2014)
 COMPLEMENTS = {"relapse": "abstinence"}  # relapse = not abstinent, where only abstinence is reported
 # % days abstinent, where only cumulative abstinent days over the window are reported.
 WINDOW_SHARES = {"pct_days_abstinent": "cumulative_abstinence_days"}
@@ -221,6 +223,7 @@ def _window_share(extra: pd.DataFrame) -> pd.DataFrame:
 
 
 STUDY_COLUMNS = ["label", "year", "design", "country", "duration_weeks"]
+ARM_COLUMNS = ["ai", "n1i", "ci", "n2i", "m1i", "sd1i", "m2i", "sd2i"]
 
 
 def study_level_rows(ev: Evidence, outcome_id: str, target: str, comparator: str, mode: str,
@@ -371,6 +374,9 @@ def run(ev: Evidence, outcome_id: str, measure: str | None = None, method: str =
             if not extra.empty:
                 frame = pd.concat([frame, extra], ignore_index=True) if not frame.empty else extra
                 frame = frame.sort_values(["year", "study_id", "dose_mg_day"], kind="stable").reset_index(drop=True)
+    for col in ARM_COLUMNS:  # study-level rows have no per-arm numbers; keep every column so tables read alike
+        if not frame.empty and col not in frame:
+            frame[col] = np.nan
     ma = MetaAnalysis(outcome_id, defs["label"], kind, defs["better"], measure, method, hksj, comparator, exclude,
                       dose_min, dose_max, min_duration_weeks, mode, frame, None, dose_above=dose_above)
     ma.not_used = why_not
@@ -555,6 +561,21 @@ def defaults_text(ma: MetaAnalysis | None = None) -> list[str]:
         f"Zero cells: {ZERO_CELL_RULE}. Mantel-Haenszel pooling uses the raw counts.",
         "Comparator: placebo unless stated. Trials with several baclofen doses are merged into one baclofen group; dose subgroups split them, sharing the control group out evenly.",
         "Time point: each trial's latest reported time point (end of treatment).",
-        "Numbers are checked against R metafor 3.8 to 1e-6 (tests/test_metafor_reference.py).",
+        "Routes: per-arm counts or means where a trial printed them; otherwise the trial's own estimate on this measure "
+        "(generic inverse variance, Cochrane Handbook 10.3), else a conversion with its route shown per trial: SE from a CI or an "
+        "exact p (Handbook 6.3), d from t, or F and chi-square with 1 df, and the group sizes (Borenstein et al. 2009, ch. 7), "
+        "ln OR and SMD via √3/π (Chinn 2000), OR to RR with the control risk (Zhang & Yu 1998), SD = SE·√n (Handbook 6.5.2.2).",
+        "A p-value printed only as a bound (p < 0.05) never yields an effect size. Subgroup results never stand for a trial.",
+        "Among several results of one trial: non-weak before weak, primary pages before secondary ones, ITT first, the latest "
+        "time point, an estimate before a bare statistic.",
+        "Flags, each with a sensitivity analysis that drops it: derived counts (events from a printed percentage and denominator), "
+        "weak conversions (equal group sizes assumed, a z from a p alone, a hazard ratio read as an odds ratio).",
+        "Overview synthesis (primary_drinking): each trial's primary drinking outcome as Hedges' g, positive favouring baclofen "
+        "(Bschor et al. 2018); where it has no reachable number, the first reachable of abstinence, relapse, time to lapse or "
+        "relapse, % days abstinent, % heavy drinking days, drinks per day, responder stands in, flagged.",
+        f"Coverage: participants pooled against everyone randomized in the RCTs of baclofen for alcohol dependence in the data "
+        f"package with this comparator. Headlines give the prediction interval, add the HKSJ interval when k < {FEW_TRIALS}, "
+        "and say so in words when less than half of the randomized participants are pooled.",
+        "Numbers are checked against R metafor 3.8 to 1e-6, pooled results and conversions alike (tests/test_metafor_reference.py).",
     ]
     return lines

@@ -33,10 +33,11 @@ DIRECTION_COLOURS = {
 }
 VERDICT_COLOURS = {"consistent": "#1b7837", "overstated": "#d9a400", "inconsistent": "#b2182b", "unverifiable": "#9e9e9e"}
 DESIGN_MARKERS = {
-    "rct": "o", "open_label": "s", "observational_cohort": "D", "retrospective_review": "P", "case_series": "X",
+    "rct": "o", "quasi_randomized": "p", "open_label": "s", "observational_cohort": "D", "retrospective_review": "P", "case_series": "X",
     "case_report": "^", "human_laboratory": "v", "preclinical_animal": "*", "news_anecdote": "h", "registered_unreported": "d",
 }
 SQUARE = "#2b5c8a"
+ROUTE_MARKS = {"reported_estimate": " †", "converted": " ‡"}
 DIAMOND = "#111111"
 
 
@@ -115,6 +116,9 @@ def forest(ma, title: str | None = None) -> plt.Figure:
     if binary:
         left.text(0.62, top, f"{treat_head}\nevents/total", weight="bold", ha="center", va="center", fontsize=9)
         left.text(0.86, top, f"{ctrl_head}\nevents/total", weight="bold", ha="center", va="center", fontsize=9)
+    elif ma.kind == "overview":
+        left.text(0.62, top, "Participants", weight="bold", ha="center", va="center", fontsize=9)
+        left.text(0.86, top, "Route", weight="bold", ha="center", va="center", fontsize=9)
     else:
         left.text(0.62, top, f"{treat_head}\nmean (SD) n", weight="bold", ha="center", va="center", fontsize=9)
         left.text(0.86, top, f"{ctrl_head}\nmean (SD) n", weight="bold", ha="center", va="center", fontsize=9)
@@ -122,8 +126,11 @@ def forest(ma, title: str | None = None) -> plt.Figure:
     right.text(0.36, top, f"{ma.measure} [95% CI]", weight="bold", va="center", fontsize=9.5)
     for yi_, row in zip(y, s.itertuples()):
         label = row.label if ma.mode == "combined" else f"{row.label}, {row.dose_mg_day:g} mg"
-        left.text(0.0, yi_, label, va="center", fontsize=9.5)
-        if binary:
+        left.text(0.0, yi_, label + ("" if row.route == "arm_level" else ROUTE_MARKS[row.route]), va="center", fontsize=9.5)
+        if row.route != "arm_level" or ma.kind == "overview":
+            left.text(0.62, yi_, f"{row.participants:g}", ha="center", va="center", fontsize=9.5)
+            left.text(0.86, yi_, row.route.replace("_", " ").replace("reported estimate", "reported"), ha="center", va="center", fontsize=8.5)
+        elif binary:
             left.text(0.62, yi_, f"{row.ai:g}/{row.n1i:g}", ha="center", va="center", fontsize=9.5)
             left.text(0.86, yi_, f"{row.ci:g}/{row.n2i:g}", ha="center", va="center", fontsize=9.5)
         else:
@@ -144,7 +151,9 @@ def forest(ma, title: str | None = None) -> plt.Figure:
         mid.add_patch(Polygon(diamond, closed=True, color=DIAMOND, zorder=3))
         total_label = f"Total ({'random' if res.method in ('DL', 'REML', 'PM') else 'fixed'}, 95% CI)"
         left.text(0.0, yd, total_label, weight="bold", va="center", fontsize=9.5)
-        if binary:
+        if ma.kind == "overview" or (s["route"] != "arm_level").any():
+            left.text(0.62, yd, f"{s['participants'].sum():g}", ha="center", va="center", weight="bold", fontsize=9.5)
+        elif binary:
             left.text(0.62, yd, f"{s['ai'].sum():g}/{s['n1i'].sum():g}", ha="center", va="center", weight="bold", fontsize=9.5)
             left.text(0.86, yd, f"{s['ci'].sum():g}/{s['n2i'].sum():g}", ha="center", va="center", weight="bold", fontsize=9.5)
         else:
@@ -161,6 +170,8 @@ def forest(ma, title: str | None = None) -> plt.Figure:
             lows.append(to(res.pi_low)), highs.append(to(res.pi_high))
         footer = (f"Heterogeneity: Tau² = {res.tau2:.3f}; Chi² = {res.q:.2f}, df = {res.q_df} ({_p_text(res.q_p)}); I² = {res.i2:.0f}%\n"
                   f"Test for overall effect: {'t' if res.hksj else 'Z'} = {abs(res.stat):.2f} ({_p_text(res.p)})")
+        if (s["route"] != "arm_level").any():
+            footer += "\n† the trial's own estimate; ‡ converted (routes in the table)"
         left.text(0.0, -2.6, footer, va="center", fontsize=8.8)
     lo, hi = min(lows + [ma.null_value]), max(highs + [ma.null_value])
     if ma.ratio:

@@ -8,12 +8,54 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from baclofen_evidence import coverage as cov
 from baclofen_evidence import meta_analysis as meta
 from baclofen_evidence import plots
+from baclofen_evidence import published
 from baclofen_evidence.parameters import ParameterError, require_number
 from baclofen_evidence.headline import publish_headline
 from baclofen_evidence.rules import outcome_definitions
 from baclofen_evidence.sections.common import bullets, esc, evidence, figure, figures_folder, md, note, table
+
+
+def subset_label(ma: meta.MetaAnalysis) -> str:
+    """What subset of the evidence an analysis covers, in words, for captions and headings."""
+    parts = []
+    if ma.dose_above is not None:
+        parts.append(f"baclofen arms above {ma.dose_above:g} mg/day only")
+    elif ma.dose_max is not None or ma.dose_min is not None:
+        lo = f"{ma.dose_min:g}" if ma.dose_min is not None else "0"
+        parts.append(f"baclofen arms of {lo} to {ma.dose_max:g} mg/day only" if ma.dose_max is not None else f"baclofen arms from {lo} mg/day")
+    if ma.min_duration_weeks is not None:
+        parts.append(f"trials of at least {ma.min_duration_weeks:g} weeks")
+    if ma.excluded:
+        parts.append("without " + ", ".join(ma.excluded))
+    for flag, words in (("drop_derived", "without derived counts"), ("drop_weak", "without weak conversions"),
+                        ("arm_level_only", "per-arm data only")):
+        if ma.sensitivity.get(flag):
+            parts.append(words)
+    return "; ".join(parts) if parts else f"every trial with a usable result, baclofen vs {ma.comparator}"
+
+
+def headline_text(ma: meta.MetaAnalysis) -> str:
+    """The index headline: estimate with CI and prediction interval, how much of the evidence it rests
+    on, the HKSJ interval when trials are few, and a warning in words when the basis is thin."""
+    if ma.result is None:
+        return f"{ma.outcome_label}: not pooled ({ma.reason_not_pooled})"
+    r = ma.result
+    c = cov.coverage(ma)
+    pi = (f"; 95% prediction interval {ma.scale(r.pi_low):.2f} to {ma.scale(r.pi_high):.2f}"
+          if r.method in meta.RANDOM_METHODS else "")
+    text = (f"{ma.outcome_label}: {ma.measure} {ma.scale(r.estimate):.2f} (95% CI {ma.scale(r.ci_low):.2f} to "
+            f"{ma.scale(r.ci_high):.2f}{pi}); {c.sentence()}")
+    if ma.k < meta.FEW_TRIALS and not ma.hksj and ma.method != "MH":
+        h = meta.rerun(meta.MetaAnalysis(**{**ma.__dict__, "hksj": True}), ma.studies)
+        if h is not None:
+            text += (f". With the Hartung-Knapp-Sidik-Jonkman adjustment, advised when trials are few (k = {ma.k}), "
+                     f"the 95% CI is {ma.scale(h.ci_low):.2f} to {ma.scale(h.ci_high):.2f}")
+    if c.thin:
+        text += ". It rests on less than half of the participants randomized in these trials"
+    return text + "."
 
 
 @dataclass
@@ -70,16 +112,10 @@ class Report:
     # -------------------------------------------------------------- sections
 
     def headline(self) -> None:
-        ma, r = self.ma, self.ma.result
-        if r is None:
-            text = f"{ma.outcome_label}: not pooled ({ma.reason_not_pooled})"
-        else:
-            text = (f"{ma.outcome_label}: {self._effect(r.estimate, r.ci_low, r.ci_high)}, "
-                    f"{ma.k} comparisons, {ma.n_participants} participants; I² {r.i2:.0f}%")
-        publish_headline(text)
+        publish_headline(headline_text(self.ma))
 
     def defaults(self) -> None:
-        md("### Analysis settings")
+        md(f"### Analysis settings ({esc(subset_label(self.ma))})")
         bullets(self._selection_text() + [esc(line) for line in meta.defaults_text(self.ma)])
 
     def included(self) -> None:
@@ -90,17 +126,69 @@ class Report:
         s = ma.studies
         cols = {"label": "Study", "treatment": "Baclofen group", "control": "Control", "timepoint_weeks": "Week"}
         frame = s[list(cols)].rename(columns=cols)
+        arm = s["route"] == "arm_level"
         if ma.kind == "binary":
-            frame["Baclofen events/total"] = [f"{a:g}/{n:g}" for a, n in zip(s["ai"], s["n1i"])]
-            frame["Control events/total"] = [f"{c:g}/{n:g}" for c, n in zip(s["ci"], s["n2i"])]
-        else:
-            frame["Baclofen mean (SD) n"] = [f"{m:.1f} ({sd:.1f}) {n:g}" for m, sd, n in zip(s["m1i"], s["sd1i"], s["n1i"])]
-            frame["Control mean (SD) n"] = [f"{m:.1f} ({sd:.1f}) {n:g}" for m, sd, n in zip(s["m2i"], s["sd2i"], s["n2i"])]
+            frame["Baclofen events/total"] = [f"{a:g}/{n:g}" if k else "—" for a, n, k in zip(s["ai"], s["n1i"], arm)]
+            frame["Control events/total"] = [f"{c:g}/{n:g}" if k else "—" for c, n, k in zip(s["ci"], s["n2i"], arm)]
+        elif ma.kind == "continuous":
+            frame["Baclofen mean (SD) n"] = [f"{m:.1f} ({sd:.1f}) {n:g}" if k else "—" for m, sd, n, k in zip(s["m1i"], s["sd1i"], s["n1i"], arm)]
+            frame["Control mean (SD) n"] = [f"{m:.1f} ({sd:.1f}) {n:g}" if k else "—" for m, sd, n, k in zip(s["m2i"], s["sd2i"], s["n2i"], arm)]
+        frame["Participants"] = [f"{p:g}" for p in s["participants"]]
+        frame[f"{ma.measure} (95% CI)"] = [f"{ma.scale(y):.2f} ({ma.scale(lo):.2f} to {ma.scale(hi):.2f})"
+                                           for y, lo, hi in zip(s["yi"], s["ci_low"], s["ci_high"])]
         frame["Data from"] = s["source_outcome"]
-        frame["Zero-cell correction"] = ["yes" if c else "" for c in s["corrected"]]
-        table(frame, caption="Comparisons pooled", formats={"Week": "g"})
+        frame["Route"] = [r.replace("_", " ") for r in s["route"]]
+        frame["Flags"] = [", ".join(f for f, on in (("derived counts", d), ("weak conversion", w), ("secondary page", sec),
+                                                     ("zero-cell correction", z)) if on)
+                          for d, w, sec, z in zip(s["derived"].astype(bool), s["weak"].astype(bool), s["secondary"].astype(bool),
+                                                  s["corrected"].astype(bool))]
+        frame["How the number was reached"] = s["conversion"].fillna("")
+        table(frame, caption=f"Comparisons pooled ({subset_label(ma)})", formats={"Week": "g"})
         if not ma.dropped.empty:
             note("Left out by the zero-cell rule: " + "; ".join(f"{esc(r.label)} ({esc(r.dropped)})" for r in ma.dropped.itertuples()))
+
+    def coverage(self) -> None:
+        """How much of the randomized evidence the pooled result rests on, and every trial in or out."""
+        ma = self.ma
+        c = cov.coverage(ma)
+        md(f"This analysis pools **{esc(c.sentence())}**.")
+        if c.thin:
+            md("**It rests on less than half of the participants randomized in these trials**: read it as the answer of "
+               "the trials that reported this outcome in a usable form, not of the evidence as a whole.")
+        if c.randomized_unknown:
+            note("Randomized n not in the data for: " + esc(", ".join(c.randomized_unknown)) + " (not counted in the denominator).")
+        flow = cov.flow(ma)
+        if flow.empty:
+            return
+        counts = flow["Status"].value_counts()
+        md(f"PRISMA-style account: {counts.get('in this analysis', 0)} of {len(flow)} randomized trials in the data package are in; "
+           "each one that is not is listed with the reason.")
+        table(flow.drop(columns=["study_id"]), caption="Every randomized trial of baclofen for alcohol dependence: in this analysis, or why not",
+              formats={"Year": "d", "Randomized": "d"})
+
+    def sensitivity(self) -> None:
+        """The pooled result without derived counts, without weak conversions, and with per-arm data only."""
+        ma = self.ma
+        variants = [("Main analysis", {}), ("Without counts derived from percentages", {"drop_derived": True}),
+                    ("Without weak conversions" + (" and stand-in outcomes" if ma.kind == "overview" else ""), {"drop_weak": True}),
+                    ("Both of the above", {"drop_derived": True, "drop_weak": True})]
+        if ma.kind != "overview":
+            variants.append(("Per-arm data only (as before study-level results were used)", {"arm_level_only": True}))
+        variants.append(("Hartung-Knapp-Sidik-Jonkman CI", {"hksj": True}))
+        rows = []
+        for name, change in variants:
+            m = self._run(ma.outcome_id, ma.measure, **change) if change else ma
+            r = m.result
+            rows.append({"Analysis": name, "Trials": m.studies["study_id"].nunique() if not m.studies.empty else 0,
+                         "Participants": m.n_participants,
+                         f"{ma.measure} (95% CI)": "not pooled" if r is None else
+                         f"{m.scale(r.estimate):.2f} ({m.scale(r.ci_low):.2f} to {m.scale(r.ci_high):.2f})",
+                         "95% prediction interval": "" if r is None or r.method not in meta.RANDOM_METHODS else
+                         f"{m.scale(r.pi_low):.2f} to {m.scale(r.pi_high):.2f}"})
+        table(pd.DataFrame(rows), caption=f"Sensitivity analyses ({subset_label(ma)})")
+        note("Derived counts: events computed from a printed percentage and its denominator. Weak conversions rest on an assumption "
+             "beyond the printed numbers: equal group sizes, a z from a p-value alone, a hazard ratio read as an odds ratio"
+             + ("; stand-in outcomes are a trial's secondary drinking outcome used where its primary one had no reachable number." if ma.kind == "overview" else "."))
 
     def forest(self) -> None:
         ma = self.ma
@@ -179,7 +267,7 @@ class Report:
     def summary_of_findings(self) -> None:
         """GRADE-style table over every outcome with data from at least two trials, with this report's settings."""
         rows = []
-        defs = outcome_definitions(self.ev.descriptor)
+        defs = meta.analysis_outcomes(self.ev.descriptor)
         for outcome, d in defs.items():
             try:
                 ma = self._run(outcome, None)
@@ -187,15 +275,26 @@ class Report:
                 continue
             if ma.result is None:
                 continue
+            if ma.kind == "overview":
+                r, s = ma.result, ma.studies
+                rows.append({"Outcome": d["label"], "Risk or mean with placebo": "—",
+                             "With baclofen": f"SMD {r.estimate:+.2f} ({r.ci_low:+.2f} to {r.ci_high:+.2f})", "Relative effect (95% CI)": "—",
+                             "Participants (trials)": f"{ma.n_participants} ({s['study_id'].nunique()})",
+                             "Certainty": "not assessed" + ("; downgrade signals: inconsistency" if r.i2 >= 50 else "")})
+                continue
             r, s = ma.result, ma.studies
-            if ma.kind == "binary":
-                acr = float(s["ci"].sum() / s["n2i"].sum())
+            arm = s[s["route"] == "arm_level"]
+            if ma.kind == "binary" and arm.empty:
+                control = "—"
+                treated = "—"
+            elif ma.kind == "binary":
+                acr = float(arm["ci"].sum() / arm["n2i"].sum())
                 risk = {"RR": lambda x: acr * math.exp(x), "OR": lambda x: acr * math.exp(x) / (1 - acr + acr * math.exp(x)),
                         "RD": lambda x: acr + x}[ma.measure]
                 control = f"{1000 * acr:.0f} per 1000"
                 treated = f"{1000 * risk(r.estimate):.0f} per 1000 ({1000 * risk(r.ci_low):.0f} to {1000 * risk(r.ci_high):.0f})"
             else:
-                control = f"mean {float(np.average(s['m2i'], weights=s['n2i'])):.1f}"
+                control = f"mean {float(np.average(arm['m2i'], weights=arm['n2i'])):.1f}" if not arm.empty else "—"
                 treated = f"{ma.measure} {r.estimate:+.2f} ({r.ci_low:+.2f} to {r.ci_high:+.2f})"
             relative = f"{ma.measure} {ma.scale(r.estimate):.2f} ({ma.scale(r.ci_low):.2f} to {ma.scale(r.ci_high):.2f})" if ma.ratio else "—"
             signals = []
@@ -203,7 +302,7 @@ class Report:
                 signals.append(f"inconsistency (I² {r.i2:.0f}%)")
             if r.ci_low <= 0 <= r.ci_high if not ma.ratio else r.ci_low <= 0 <= r.ci_high:
                 signals.append("imprecision (CI includes no effect)")
-            if ma.kind == "binary" and float(s["ai"].sum() + s["ci"].sum()) < 300:
+            if ma.kind == "binary" and float(arm["ai"].sum() + arm["ci"].sum()) < 300:
                 signals.append("imprecision (fewer than 300 events)")
             rows.append({"Outcome": d["label"], "Risk or mean with placebo": control, "With baclofen": treated,
                          "Relative effect (95% CI)": relative,
@@ -212,35 +311,17 @@ class Report:
         if not rows:
             md("No outcome has data from two or more trials with these settings.")
             return
-        table(pd.DataFrame(rows), caption=f"Summary of findings: baclofen vs {self.comparator} ({meta.METHOD_NAMES[self.method]})")
+        table(pd.DataFrame(rows), caption=f"Summary of findings: baclofen vs {self.comparator} ({meta.METHOD_NAMES[self.method]}; {subset_label(self.ma)})")
         note("Certainty of evidence is not graded: the data package holds no risk-of-bias, indirectness or publication-bias "
              "judgements, so only the computable signals (inconsistency, imprecision) are shown.")
 
     def published(self) -> None:
-        """Our pooled estimates beside the published ones, with the reasons they differ."""
-        pe = self.ev.published_estimates.merge(self.ev.reviews[["review_id", "label"]], on="review_id")
+        """Published pooled estimates beside ours: all our trials, then only those the review could include."""
         rows = []
-        for r in pe.itertuples():
-            ours = "—"
-            why = []
-            if not pd.isna(r.outcome_id) and r.measure in ("RR", "OR", "RD", "MD", "SMD"):
-                try:
-                    ma = self._run(r.outcome_id, r.measure)
-                except ParameterError as exc:
-                    ma = None
-                    why.append(str(exc))
-                if ma is not None and ma.result is not None:
-                    res = ma.result
-                    ours = f"{ma.scale(res.estimate):.2f} ({ma.scale(res.ci_low):.2f} to {ma.scale(res.ci_high):.2f}), k = {ma.k}"
-                    if not pd.isna(r.k) and int(r.k) != ma.k:
-                        why.append(f"different trial set: {ma.k} here vs {int(r.k)} in the review")
-                    if (ma.studies["source_outcome"] != r.outcome_id).any():
-                        why.append("some trials enter as the complement of abstinence")
-                elif ma is not None:
-                    why.append(ma.reason_not_pooled)
-            if not pd.isna(r.note):
-                why.append(r.note)
-            rows.append({"Review": r.label, "Outcome": r.outcome, "Measure": r.measure,
-                         "Published (95% CI)": f"{r.estimate:g} ({r.ci_low:g} to {r.ci_high:g})" + (f", k = {int(r.k)}" if not pd.isna(r.k) else ""),
-                         f"This analysis ({self.method})": ours, "Why they may differ": "; ".join(why)})
-        table(pd.DataFrame(rows), caption="Published pooled estimates and ours on the same measure")
+        for c in published.compare(self.ev, self._run, self.method):
+            rows.append({"Review": c.review, "Outcome": c.outcome, "Measure": c.measure, "Published (95% CI)": c.published,
+                         "Ours, every trial": c.ours_all, "Ours, trials the review could include": c.ours_restricted,
+                         "Difference": c.difference, "Trials counted": c.cutoff_rule, "Why they differ": "; ".join(c.reasons)})
+        table(pd.DataFrame(rows), caption=f"Published pooled estimates and ours on the same measure ({subset_label(self.ma)})")
+        note("Ours are computed with this report's settings on the review's own measure. Where a review pooled a subset or a "
+             "network, the comparison is only indicative; the reasons column says what differs.")
