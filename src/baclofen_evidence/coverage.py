@@ -86,3 +86,32 @@ def flow(ma) -> pd.DataFrame:
         rows.append({"study_id": s.study_id, "Trial": s.label, "Year": s.year, "Randomized": s.n_randomized,
                      "Status": status, "Route or reason": why})
     return pd.DataFrame(rows)
+
+
+def matrix(ev, comparator: str = "placebo") -> pd.DataFrame:
+    """Every randomized trial against every pooled analysis with this comparator (continuous outcomes on
+    the SMD scale where that pools more trials than the mean difference): the route by which it enters
+    ("arm level", "reported", "converted", with "weak" or "derived" where flagged), or blank."""
+    from baclofen_evidence import meta_analysis as meta
+
+    rcts = ev.studies[(ev.studies["design"] == "rct") & (ev.studies["substance"] == "alcohol")]
+    rcts = rcts[rcts["comparator"] == comparator].sort_values(["year", "study_id"], kind="stable")
+    frame = pd.DataFrame({"Trial": list(rcts["label"]), "Randomized": list(rcts["n_randomized"])}, index=list(rcts["study_id"]))
+    for outcome, d in meta.analysis_outcomes(ev.descriptor).items():
+        ma = meta.run(ev, outcome, comparator=comparator)
+        label = d["label"]
+        if d["kind"] == "continuous":  # trials printing only d or a t enter on the standardised scale
+            smd = meta.run(ev, outcome, "SMD", comparator=comparator)
+            if smd.result is not None and (ma.result is None or smd.k > ma.k):
+                ma, label = smd, f"{label} (SMD)"
+        if ma.result is None:
+            continue  # a single trial is not a pooled analysis
+        column = {}
+        for s in ma.studies.drop_duplicates("study_id").itertuples():
+            flags = [w for w, on in (("derived", bool(s.derived)), ("weak", bool(s.weak))) if on]
+            route = {"arm_level": "arm level", "reported_estimate": "reported", "converted": "converted"}[s.route]
+            column[s.study_id] = route + (f" ({', '.join(flags)})" if flags else "")
+        frame[label] = [column.get(sid, "") for sid in frame.index]
+    entries = frame.drop(columns=["Trial", "Randomized"])
+    frame["In any analysis"] = ["yes" if (row != "").any() else "no" for _, row in entries.iterrows()]
+    return frame

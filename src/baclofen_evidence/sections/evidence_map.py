@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from baclofen_evidence import costs, plots
+from baclofen_evidence import costs, coverage, plots
 from baclofen_evidence.datapackage import fields_of
 from baclofen_evidence.parameters import ParameterError
 from baclofen_evidence.headline import publish_headline
@@ -158,3 +158,17 @@ class Report:
                               "Stance": s["stance"].str.replace("_", " "), "Not before": s["earliest_year"].astype("string").fillna("")})
         table(frame, caption="The popular articles whose claims are checked")
         bullets([f"<b>{esc(r.source_id)}</b>: {esc(r.summary)}" for r in s.itertuples()])
+
+    def analyses(self) -> None:
+        """Which randomized trial enters which pooled analysis, and by which route."""
+        grid = coverage.matrix(self.ev)
+        if grid.empty:
+            md("No placebo-controlled randomized trial in the data.")
+            return
+        left_out = grid[grid["In any analysis"] == "no"]
+        md(f"{(grid['In any analysis'] == 'yes').sum()} of {len(grid)} placebo-controlled RCTs enter at least one pooled analysis. "
+           + ("The others have no reachable number on any pooled outcome: " + esc(", ".join(left_out["Trial"])) + "; each "
+              "meta-analysis report lists them with the reason." if not left_out.empty else ""))
+        table(grid.reset_index(drop=True), caption="Placebo-controlled RCTs by analysis: the route each trial enters by (blank: not in it)",
+              formats={"Randomized": "d"})
+
