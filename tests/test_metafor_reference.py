@@ -127,6 +127,15 @@ def test_reference_inputs_are_the_reports_inputs():
                                       obj=f"{name} (run `make reference` after changing data/)")
 
 
+def test_conversion_inputs_are_the_reports_inputs():
+    from baclofen_evidence.datapackage import load
+    from baclofen_evidence.reference import CONVERSIONS, conversion_inputs
+
+    committed = pd.read_csv(config.METAFOR_REFERENCE.parent / CONVERSIONS)
+    pd.testing.assert_frame_equal(conversion_inputs(load()).reset_index(drop=True), committed, check_dtype=False, atol=1e-9,
+                                  obj="conversions.csv (run `make reference` after changing data/)")
+
+
 def test_every_analysis_with_a_pooled_result_is_pinned_by_generic_inverse_variance():
     """Each report's pooled analysis, the overview synthesis included, has a metafor rma(yi, vi) fit."""
     giv = {case for case, measure, _ in CASES if measure == "GIV"}

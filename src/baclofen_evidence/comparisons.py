@@ -45,6 +45,10 @@ def combine_continuous(means, sds, ns) -> tuple[float, float, float]:
     return m, s, n
 
 
+# Pages that report on a trial rather than being its report: press, digests and reviews, books, web pages.
+SECONDARY_KINDS = ("press", "web", "book", "review", "seed")
+
+
 def arm_values(ev: Evidence) -> pd.DataFrame:
     """outcomes.csv with what code derives from printed figures filled in and flagged.
 
@@ -54,6 +58,8 @@ def arm_values(ev: Evidence) -> pd.DataFrame:
     Rows the data team marked as derived (value_status) keep their own derivation and flag.
     """
     out = ev.outcomes.copy()
+    kinds = ev.references.drop_duplicates("ref_id").set_index("ref_id")["kind"]
+    out["secondary"] = out["ref_id"].map(kinds).isin(SECONDARY_KINDS)
     out["derived"] = out["value_status"] == "derived"
     out["how"] = out["derivation"].where(out["derived"], "")
     for idx, o in out.iterrows():
@@ -133,6 +139,7 @@ def build(ev: Evidence, outcome_id: str, comparator: str = "placebo", mode: str 
                     "n_comparisons_in_study": n_comparisons,
                     "route": "arm_level",
                     "derived": bool(t["derived"].any() or c["derived"]),
+                    "secondary": bool(t["secondary"].any() or c["secondary"]),
                     "conversion": "; ".join(dict.fromkeys(h for h in list(t["how"]) + [c["how"]] if isinstance(h, str) and h)),
                 }
                 top_arm = float(t["dose_mg_day"].max()) == float(study["dose_max_mg_day"]) if not pd.isna(study["dose_max_mg_day"]) else True

@@ -135,6 +135,7 @@ class MetaAnalysis:
             {"study_id": s.study_id, "comparison": f"{s.treatment} vs {s.control}", "yi": s.yi, "vi": s.vi,
              "weight": s.weight, "effect": self.scale(s.yi), "ci_low": self.scale(s.ci_low), "ci_high": self.scale(s.ci_high),
              "route": s.route, "conversion": s.conversion or None, "derived": bool(s.derived), "weak": bool(s.weak),
+             "secondary": bool(s.secondary),
              "data_from": s.source_outcome}
             for s in self.studies.itertuples()
         ]
@@ -281,7 +282,6 @@ def arm_level_effects(ev: Evidence, outcome_id: str, kind: str, measure: str, co
     frame = effects_for(frame.reset_index(drop=True), kind, measure)
     frame["participants"] = frame["n1i"] + frame["n2i"]
     frame["weak"] = False
-    frame["secondary"] = False
     return frame
 
 
