@@ -197,8 +197,22 @@ def outcome_values_fit_kind(ev: Evidence) -> Iterable[Problem]:
                 yield Problem(file, row, "mean", f"{o['outcome_id']} is a percentage: mean {o['mean']:g} is above {top}")
         else:
             yield Problem(file, row, "outcome_id", f"{o['outcome_id']} is a {d['kind'].replace('_', '-')} outcome: it belongs in estimates.csv, not per arm")
-        if o["value_status"] == "derived" and pd.isna(o["derivation"]):
-            yield Problem(file, row, "derivation", "a derived value must say how it was derived")
+
+
+def _derivations_given(ev: Evidence, table: str) -> Iterable[Problem]:
+    frame = ev.tables[table]
+    for rownum in frame.index[(frame["value_status"] == "derived") & frame["derivation"].isna()]:
+        yield Problem(ev.file_of(table), _row(rownum), "derivation", "a derived value must say how it was derived")
+
+
+@rule("outcomes")
+def outcome_derivations_given(ev: Evidence) -> Iterable[Problem]:
+    return _derivations_given(ev, "outcomes")
+
+
+@rule("estimates")
+def estimate_derivations_given(ev: Evidence) -> Iterable[Problem]:
+    return _derivations_given(ev, "estimates")
 
 
 @rule("outcomes", "arms")
@@ -240,7 +254,7 @@ def estimate_arms_belong_to_study(ev: Evidence) -> Iterable[Problem]:
 @rule("estimates")
 def estimate_values_are_coherent(ev: Evidence) -> Iterable[Problem]:
     """The CI contains the estimate (ratios positive), SE > 0, p in (0, 1] with its relation, df > 0,
-    a statistic with its kind, an estimate with its measure, and a derived value with its derivation."""
+    a statistic with its kind, and an estimate with its measure."""
     file = ev.file_of("estimates")
     for rownum, e in ev.estimates.iterrows():
         row = _row(rownum)
@@ -281,8 +295,6 @@ def estimate_values_are_coherent(ev: Evidence) -> Iterable[Problem]:
             yield Problem(file, row, "df1", "an F statistic needs its numerator degrees of freedom")
         if e["stat_kind"] in ("F", "chi2") and not pd.isna(e["stat_value"]) and e["stat_value"] < 0:
             yield Problem(file, row, "stat_value", f"a {e['stat_kind']} statistic cannot be negative")
-        if e["value_status"] == "derived" and pd.isna(e["derivation"]):
-            yield Problem(file, row, "derivation", "a derived value must say how it was derived")
 
 
 @rule("estimates", "arms")
