@@ -238,7 +238,7 @@ def study_level_rows(ev: Evidence, outcome_id: str, target: str, comparator: str
         if sid in set(skip):
             continue
         r = cand.row
-        t_arms, c_arms = study_results._arms(r["treatment_arms"]), study_results._arms(r["control_arms"])
+        t_arms, c_arms = study_results.arm_list(r["treatment_arms"]), study_results.arm_list(r["control_arms"])
         known = [a for a in t_arms + c_arms if a in arms.index]
         if len(known) < len(t_arms + c_arms):
             why_not[sid] = f"{r['estimate_id']}: names an arm that is not in arms.csv"
@@ -294,6 +294,7 @@ def overview_rows(ev: Evidence, comparator: str, mode: str) -> tuple[pd.DataFram
     """
     defs = outcome_definitions(ev.descriptor)
     cache: dict[str, pd.DataFrame] = {}
+    study_cache: dict[str, tuple[pd.DataFrame, dict[str, str]]] = {}
     rows, why_not = [], {}
     for study in ev.studies.itertuples():
         order = [o for o in ([study.primary_outcome_id] if isinstance(study.primary_outcome_id, str) else []) + list(OVERVIEW_FALLBACKS)]
@@ -321,14 +322,13 @@ def overview_rows(ev: Evidence, comparator: str, mode: str) -> tuple[pd.DataFram
                     row["escalc"] = [{"measure": "OR2DL" if kind == "binary" else "SMD"}] * len(row)
                     row["conversion"] = [("; ".join(x for x in (c, step) if x)) for c in row["conversion"]]
             if row is None:
-                found, why = study_results.candidates(ev, outcome, "overview", [study.study_id])
-                if study.study_id in why and study.study_id not in why_not:
-                    why_not[study.study_id] = why[study.study_id]
-                if study.study_id in found:
-                    one, _ = study_level_rows(ev, outcome, "overview", comparator, mode, [])
-                    one = one[one["study_id"] == study.study_id] if not one.empty else one
-                    if not one.empty:
-                        row = one
+                if outcome not in study_cache:
+                    study_cache[outcome] = study_level_rows(ev, outcome, "overview", comparator, mode, [])
+                level, why = study_cache[outcome]
+                if study.study_id in why:
+                    why_not.setdefault(study.study_id, why[study.study_id])
+                if not level.empty and study.study_id in set(level["study_id"]):
+                    row = level[level["study_id"] == study.study_id]
             if row is not None:
                 row = row.copy()
                 row["source_outcome"] = outcome if outcome == study.primary_outcome_id else f"{outcome} (not the primary outcome)"

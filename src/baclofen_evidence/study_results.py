@@ -53,7 +53,7 @@ class Candidate:
     route: str  # reported_estimate or converted
 
 
-def _arms(text) -> list[str]:
+def arm_list(text) -> list[str]:
     return [a for a in str(text).split(";") if a] if isinstance(text, str) else []
 
 
@@ -246,7 +246,7 @@ def _rd_to_log_or(effect: Effect, p0: float) -> Effect:
 
 def control_risk(ev: Evidence, row: pd.Series) -> float | None:
     """The control arm's risk for the row's outcome, from outcomes.csv (events or percent over total)."""
-    arms = _arms(row["control_arms"])
+    arms = arm_list(row["control_arms"])
     o = ev.outcomes[(ev.outcomes["outcome_id"] == row["outcome_id"]) & ev.outcomes["arm_id"].isin(arms)]
     if o.empty:
         return None
@@ -262,7 +262,7 @@ def _total_n(row: pd.Series, arms_n: pd.Series, study_n: pd.Series) -> tuple[flo
     """The best count of participants behind a row when its group sizes are not printed."""
     if not pd.isna(row["n_analysed"]):
         return float(row["n_analysed"]), "analysed n"
-    arms = _arms(row["treatment_arms"]) + _arms(row["control_arms"])
+    arms = arm_list(row["treatment_arms"]) + arm_list(row["control_arms"])
     ns = [arms_n.get(a) for a in arms]
     if ns and all(n is not None and not pd.isna(n) for n in ns):
         return float(sum(ns)), "randomized n of the arms compared"
