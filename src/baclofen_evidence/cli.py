@@ -10,6 +10,8 @@ import argparse
 import csv
 import io
 import json
+import math
+import os
 import sys
 from pathlib import Path
 from typing import Callable, Sequence
@@ -41,13 +43,38 @@ def command(name: str):
 
 
 def _data_dir(args: argparse.Namespace) -> Path:
-    return Path(args.data) if args.data else config.DATA_DIR
+    if args.data is None:
+        return config.DATA_DIR
+    # An empty --data is almost always an unset shell variable; silently using data/ would hide that.
+    if not args.data.strip():
+        raise UsageError("--data: the folder is empty ('') - was a shell variable unset? Leave --data out to use data/")
+    path = Path(args.data)
+    if not path.exists():
+        raise UsageError(f"--data: no such folder: {args.data}")
+    if not path.is_dir():
+        raise UsageError(f"--data: not a folder: {args.data} (give the folder holding {config.DATAPACKAGE})")
+    return path
+
+
+def finite(value):
+    """NaN and infinities become null: they are not JSON, and strict parsers (jq, JSON.parse) reject them."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [finite(v) for v in value]
+    return value
+
+
+def to_json(value) -> str:
+    return json.dumps(finite(value), indent=2, ensure_ascii=False, allow_nan=False)
 
 
 def emit(records: list[dict], fmt: str, table: pd.DataFrame | None = None) -> None:
     """Print records as JSON, CSV or a readable table."""
     if fmt == "json":
-        print(json.dumps(records, indent=2, ensure_ascii=False))
+        print(to_json(records))
     elif fmt == "csv":
         frame = table if table is not None else pd.DataFrame(records)
         buffer = io.StringIO()
@@ -97,7 +124,7 @@ def cmd_meta(args: argparse.Namespace) -> int:
                   args.comparator, min_duration_weeks=args.min_duration_weeks)
     result = ma.to_dict()
     if args.format == "json":
-        print(json.dumps(result, indent=2, ensure_ascii=False))
+        print(to_json(result))
         return 0
     studies = pd.DataFrame(result["studies"])
     if args.format == "csv":
@@ -252,6 +279,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except BrokenPipeError:  # e.g. piped into `head`
         return 0
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # the last resort: a bug must still not greet the user with a stack trace
+        if os.environ.get("BACLOFEN_DEBUG"):
+            raise
+        print(f"error: unexpected failure in {args.command} ({type(exc).__name__}: {exc}); this is a bug: please report it "
+              f"with the command you ran (set BACLOFEN_DEBUG=1 to see the trace)", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -212,8 +212,9 @@ def outcome_totals_within_arm(ev: Evidence) -> Iterable[Problem]:
 
 def _row_keys(ev: Evidence, table: str) -> set[str]:
     pk = primary_key(ev.resource(table))
-    frame = ev.tables[table][pk].astype(str)
-    return set(frame.agg(KEY_SEPARATOR.join, axis=1))
+    # A key cell that failed its type check arrives empty; that row is already reported, so it has no key.
+    frame = ev.tables[table][pk].dropna().astype(str)
+    return set(frame.agg(KEY_SEPARATOR.join, axis=1)) if len(frame) else set()
 
 
 @rule("provenance", "studies", "arms", "outcomes", "costs")
