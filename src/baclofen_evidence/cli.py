@@ -177,6 +177,9 @@ def cmd_render(args: argparse.Namespace) -> int:
         key, sep, value = item.partition("=")
         if not sep or not key:
             raise UsageError(f"--param {item!r}: expected KEY=VALUE")
+        if not value.strip():
+            # Almost always an unset shell variable; YAML would read it as null, silently meaning the default.
+            raise UsageError(f"--param {item}: the value is empty - was a variable unset? Write {key.strip()}=null for none")
         overrides[key.strip()] = render.coerce_cli_value(value)
     only = [x.strip() for x in args.only.split(",")] if args.only else None
     outcomes = render.render_all(only=only, jobs=args.jobs, overrides=overrides)

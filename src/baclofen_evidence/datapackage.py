@@ -227,8 +227,10 @@ def _check_header(file: str, header: list[str], expected: list[str]) -> list[Pro
 
 # ---------------------------------------------------------------- types
 
-_INTEGER = re.compile(r"^[+-]?[0-9]+$")
-_YEAR = re.compile(r"^[0-9]{4}$")
+_INTEGER = re.compile(r"^[+-]?[0-9]+\Z")
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1  # pandas' nullable integers hold no more
+_YEAR = re.compile(r"^[0-9]{4}\Z")
+_NUMBER = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\Z")
 _TRUE = {"true", "True", "TRUE", "1"}
 _FALSE = {"false", "False", "FALSE", "0"}
 
@@ -245,12 +247,17 @@ def _parse(value: str, type_: str) -> Any:
         pattern, what = (_INTEGER, "an integer") if type_ == "integer" else (_YEAR, "a four-digit year")
         if not pattern.match(value):
             raise ValueError(f"{value!r} is not {what}")
-        return int(value)
+        number = int(value)
+        if not INT64_MIN <= number <= INT64_MAX:
+            raise ValueError(f"{value!r} is too large for an integer column")
+        return number
     if type_ == "number":
-        try:
-            number = float(value)
-        except ValueError:
-            raise ValueError(f"{value!r} is not a number") from None
+        # float() alone would also take " 12", "1_000" and non-ASCII digits, which no other CSV reader does.
+        if not _NUMBER.match(value):
+            if value.strip().lower().lstrip("+-") in ("nan", "inf", "infinity"):
+                raise ValueError(f"{value!r} is not a finite number")
+            raise ValueError(f"{value!r} is not a number")
+        number = float(value)
         if not math.isfinite(number):
             raise ValueError(f"{value!r} is not a finite number")
         return number
