@@ -51,6 +51,8 @@ def style() -> None:
         "savefig.dpi": 110,
         "font.family": "DejaVu Sans",
         "axes.titleweight": "bold",
+        # Labels come from the data: "$" in a study label must print as "$", not start (or break) mathtext.
+        "text.parse_math": False,
     })
 
 

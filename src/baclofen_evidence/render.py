@@ -140,8 +140,11 @@ def strip_volatile(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
 def html_exporter():
     from nbconvert import HTMLExporter
 
+    from baclofen_evidence.safe_html import markdown_to_html
+
     exporter = HTMLExporter(template_name="report", extra_template_basedirs=[str(TEMPLATES)],
                             exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    exporter.register_filter("safe_markdown", markdown_to_html)
     # No CDN scripts: the reports must open offline and load nothing from the network.
     exporter.mathjax_url = ""
     exporter.require_js_url = ""
