@@ -129,6 +129,10 @@ CASES = [
     ("huge-integer", cell("arms.csv", {"arm_id": "alpha2001_pbo"}, "n_randomized", "99999999999999999999"), "arms.csv:3:n_randomized", "too large"),
     ("key-column-text", cell("outcomes.csv", {"arm_id": "alpha2001_bac", "outcome_id": "abstinence"}, "timepoint_weeks", "52 weeks"), "outcomes.csv:2:timepoint_weeks", "not a number"),
     ("key-column-removed", lambda d: drop(d, "arms.csv", "arm_id"), "arms.csv:1:arm_id", "required column is missing"),
+    # Found by the fuzzer: an empty required cell used to crash a cross-table rule.
+    ("empty-cost-item", cell("costs.csv", {"cost_id": "gamma2015_budget"}, "item", ""), "costs.csv:2:item", "required value is empty"),
+    ("non-ascii-digits", cell("studies.csv", {"study_id": "alpha2001"}, "duration_weeks", "١٢"), "studies.csv:2:duration_weeks", "not a number"),
+    ("underscore-number", cell("studies.csv", {"study_id": "alpha2001"}, "duration_weeks", "1_2"), "studies.csv:2:duration_weeks", "not a number"),
 ]
 
 

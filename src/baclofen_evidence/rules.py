@@ -261,6 +261,8 @@ def empty_values_have_reasons(ev: Evidence) -> Iterable[Problem]:
 @rule("costs")
 def drug_prices_are_complete(ev: Evidence) -> Iterable[Problem]:
     for rownum, c in ev.costs.iterrows():
+        if pd.isna(c["item"]):  # reported as a required value that is empty
+            continue
         if c["item"] == "drug_price":
             if pd.isna(c["strength_mg"]):
                 yield Problem(ev.file_of("costs"), _row(rownum), "strength_mg", "a drug price needs the tablet strength")
