@@ -90,3 +90,14 @@ def test_non_finite_and_empty_parameters_are_refused_by_name(capsys, argv, words
     code = main(argv)
     _, err = capsys.readouterr()
     assert code == 1 and words in err and "Traceback" not in err, err
+
+
+def test_relative_paths_mean_the_same_in_the_check_and_the_kernel(tmp_path: Path):
+    from baclofen_evidence.precheck import absolute_paths
+
+    params = absolute_paths({"data_dir": "copy/data", "figures_dir": "../figs", "outcome": "x"}, tmp_path / "here")
+    # The kernel runs in notebooks/; a relative path handed over unchanged would name another folder there.
+    assert params == {"data_dir": str(tmp_path / "here" / "copy" / "data"), "figures_dir": str(tmp_path / "figs"), "outcome": "x"}
+    assert absolute_paths({"data_dir": "/abs/data"}, tmp_path) == {"data_dir": "/abs/data"}
+    with pytest.raises(ParameterError, match="data_dir: empty"):
+        absolute_paths({"data_dir": " "}, tmp_path)
