@@ -224,18 +224,25 @@ PARAM_VALUES = st.one_of(
 
 def run_notebook_in_process(notebook: Path, params: dict) -> None:
     """The notebook's own code cells, in order, in an IPython shell: what the kernel would run."""
+    import sys
+
     from IPython.core.interactiveshell import InteractiveShell
 
+    # The shell installs its own __main__, which multiprocessing (the batch renderer of later tests) cannot use.
+    main_module = sys.modules["__main__"]
     shell = InteractiveShell.instance()
-    shell.user_ns.clear()
-    shell.user_ns.update(params)
-    nb = nbformat.read(notebook, as_version=4)
-    for cell in nb.cells:
-        if cell.cell_type != "code" or "parameters" in cell.metadata.get("tags", []):
-            continue
-        result = shell.run_cell(cell.source, store_history=False, silent=True)
-        if result.error_in_exec is not None or result.error_before_exec is not None:
-            raise result.error_in_exec or result.error_before_exec
+    try:
+        shell.user_ns.update(params)
+        nb = nbformat.read(notebook, as_version=4)
+        for cell in nb.cells:
+            if cell.cell_type != "code" or "parameters" in cell.metadata.get("tags", []):
+                continue
+            result = shell.run_cell(cell.source, store_history=False, silent=True)
+            if result.error_in_exec is not None or result.error_before_exec is not None:
+                raise result.error_in_exec or result.error_before_exec
+    finally:
+        InteractiveShell.clear_instance()
+        sys.modules["__main__"] = main_module
 
 
 @pytest.fixture(scope="module")
