@@ -17,7 +17,7 @@ UV_FLAGS := --quiet --python $(PY) --compile-bytecode
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-.PHONY: help install validate reports test baseline reference bench lab browser r lock clean
+.PHONY: help install validate reports test fuzz baseline reference bench lab browser r lock clean
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}'
@@ -44,6 +44,9 @@ reports: $(STAMP) ## render every report in reports/reports.yml to HTML; open re
 test: $(STAMP) browser ## run every test: unit, data, metafor reference, rendering, browser, lab, and nbval on notebooks/
 	@$(PY) -m compileall -q src
 	$(PY) -m pytest tests notebooks $(NBVAL)
+
+fuzz: $(STAMP) ## explore with the property-based fuzzers for longer, with fresh seeds (make test runs them small and fixed)
+	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest tests/test_fuzz.py -p no:cacheprovider $(if $(SEED),--hypothesis-seed=$(SEED))
 
 baseline: $(STAMP) ## re-execute notebooks/ and store their outputs as the nbval baseline (after a deliberate change)
 	$(PY) -m baclofen_evidence baseline

@@ -60,3 +60,16 @@ def set_cell(path: Path, match: dict[str, str], column: str, value: str) -> int:
             write_rows(path, rows)
             return i + 2
     raise AssertionError(f"no row of {path.name} matches {match}")
+
+
+# ---------------------------------------------------------------- Hypothesis profiles
+# "ci" (the default, used by make test) is small and derandomized, so every run tries the same
+# examples and stays within its time budget; "fuzz" (make fuzz) explores with fresh seeds for longer.
+from hypothesis import HealthCheck, settings  # noqa: E402
+
+_SLOW_OK = [HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthCheck.data_too_large]
+settings.register_profile("ci", max_examples=20, derandomize=True, deadline=None, suppress_health_check=_SLOW_OK,
+                          print_blob=True)
+settings.register_profile("fuzz", max_examples=400, derandomize=False, deadline=None, suppress_health_check=_SLOW_OK,
+                          print_blob=True)
+settings.load_profile(__import__("os").environ.get("HYPOTHESIS_PROFILE", "ci"))

@@ -102,17 +102,52 @@ def test_no_machine_paths_in_outputs(batch):
         assert str(batch["root"]) not in page.read_text(encoding="utf-8")
 
 
-def test_failing_report_keeps_the_previous_html_and_others_still_render(batch, tmp_path):
+def notebooks_failing_late(folder: Path) -> Path:
+    """Copies of the notebooks whose meta-analysis fails after it has drawn every figure (with other data)."""
+    import nbformat
+
+    folder.mkdir()
+    for path in config_notebooks().glob("*.ipynb"):
+        nb = nbformat.read(path, as_version=4)
+        if path.name == "meta_analysis.ipynb":
+            nb.cells.append(nbformat.v4.new_code_cell('raise RuntimeError("late failure")'))
+        nbformat.write(nb, folder / path.name)
+    return folder
+
+
+def config_notebooks() -> Path:
+    from baclofen_evidence import config
+
+    return config.NOTEBOOKS_DIR
+
+
+def test_failing_report_keeps_the_previous_html_and_figures_and_others_still_render(batch, tmp_path):
     before = (batch["out"] / "meta.html").read_bytes()
-    config = write_reports_yml(tmp_path / "reports.yml", batch["data"],
-                               [("meta", "meta_analysis.ipynb", {"exclude": ["nosuch2000"]}), ("claims", "claims.ipynb", {})])
-    outcomes = {o.name: o for o in render.render_all(jobs=1, reports_path=config, reports_dir=batch["out"], figures_dir=batch["figs"])}
+    figures_before = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in (batch["figs"] / "meta").iterdir()}
+    other = copy_package(tmp_path / "data")  # different numbers, so rewritten figures would differ
+    set_cell(other / "outcomes.csv", {"arm_id": "alpha2001_bac", "outcome_id": "abstinence"}, "events", "5")
+    set_cell(other / "outcomes.csv", {"arm_id": "alpha2001_bac", "outcome_id": "abstinence"}, "percent", "25")
+    config = write_reports_yml(tmp_path / "reports.yml", other,
+                               [("meta", "meta_analysis.ipynb", {"outcome": "abstinence"}), ("claims", "claims.ipynb", {})])
+    outcomes = {o.name: o for o in render.render_all(jobs=1, reports_path=config, reports_dir=batch["out"], figures_dir=batch["figs"],
+                                                     notebooks_dir=notebooks_failing_late(tmp_path / "notebooks"))}
     assert not outcomes["meta"].ok and outcomes["claims"].ok
-    assert "ParameterError: exclude: no such study: nosuch2000" in outcomes["meta"].error
+    assert "RuntimeError: late failure" in outcomes["meta"].error
     assert (batch["out"] / "meta.html").read_bytes() == before
+    after = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in (batch["figs"] / "meta").iterdir()}
+    assert after == figures_before  # not rewritten, not even with the same bytes
     assert not [p for p in batch["out"].iterdir() if p.name.startswith(".")]
+    assert not [p for p in batch["figs"].iterdir() if p.name.startswith(".")]  # no staging folder left behind
     text, code = render.summary(list(outcomes.values()))
     assert code == 1 and "FAILED meta" in text
+
+
+def test_a_bad_parameter_value_is_refused_by_name_before_any_kernel(batch, tmp_path):
+    config = write_reports_yml(tmp_path / "reports.yml", batch["data"],
+                               [("meta", "meta_analysis.ipynb", {"exclude": ["nosuch2000"]}), ("claims", "claims.ipynb", {})])
+    with pytest.raises(ParameterError, match="meta: exclude: no such study: nosuch2000"):
+        render.render_all(jobs=1, reports_path=config, reports_dir=tmp_path / "o", figures_dir=tmp_path / "f")
+    assert not (tmp_path / "o").exists()
 
 
 def test_a_killed_render_leaves_the_last_good_report_and_no_partial_file(batch):
@@ -203,13 +238,16 @@ def test_bad_data_stops_the_batch_before_rendering_with_file_row_column(tmp_path
 def test_reports_yml_errors_are_named(tmp_path):
     bad = tmp_path / "reports.yml"
     bad.write_text("reports:\n  - name: a\n    notebook: x.ipynb\n", encoding="utf-8")
-    with pytest.raises(ParameterError, match="report 1 needs name, notebook and title"):
+    with pytest.raises(ParameterError, match="reports.yml:2: title must be a non-empty string"):
         render.load_reports(bad)
 
 
-def test_a_negative_dose_threshold_fails_that_report_with_its_name(batch, tmp_path):
-    config = write_reports_yml(tmp_path / "reports.yml", batch["data"],
-                               [("neg", "meta_analysis.ipynb", {"dose_threshold": -5.0})])
-    (o,) = render.render_all(jobs=1, reports_path=config, reports_dir=tmp_path / "o", figures_dir=tmp_path / "f")
-    assert not o.ok and "dose_threshold: must be a number of at least 0, not -5.0" in o.error
-    assert not (tmp_path / "o" / "neg.html").exists()
+@pytest.mark.parametrize("value,words", [(-5.0, "must be a number of at least 0, not -5.0"),
+                                         (float("nan"), "nan is not a finite number"),
+                                         (float("inf"), "inf is not a finite number")])
+def test_a_bad_dose_threshold_is_refused_by_name(batch, tmp_path, value, words):
+    config = write_reports_yml(tmp_path / "reports.yml", batch["data"], [("neg", "meta_analysis.ipynb", {"dose_threshold": value})])
+    with pytest.raises(ParameterError) as err:
+        render.render_all(jobs=1, reports_path=config, reports_dir=tmp_path / "o", figures_dir=tmp_path / "f")
+    assert f"neg: dose_threshold: {words}" in str(err.value)
+    assert not (tmp_path / "o").exists()

@@ -138,7 +138,31 @@ CASES = [
     ("time-to-event-per-arm", cell("outcomes.csv", {"arm_id": "gamma2015_pbo", "outcome_id": "dropout"}, "outcome_id", "time_to_lapse"), "outcomes.csv:14:outcome_id", "belongs in estimates.csv"),
     ("sd-and-se", cell("outcomes.csv", {"arm_id": "alpha2001_bac", "outcome_id": "pct_days_abstinent"}, "se", "4.5"), "outcomes.csv:9:se", "not both"),
     ("binary-without-anything", cell("outcomes.csv", {"arm_id": "gamma2015_pbo", "outcome_id": "dropout"}, "events", ""), "outcomes.csv:14:events", "or a printed percentage"),
+    # Values the schema lets through but the analysis cannot use.
+    ("zero-se", cell("outcomes.csv", {"arm_id": "alpha2001_bac", "outcome_id": "pct_days_abstinent"}, "se", "0"), "outcomes.csv:9:se", "must be above 0"),
+    ("zero-sd", cell("outcomes.csv", {"arm_id": "alpha2001_bac", "outcome_id": "pct_days_abstinent"}, "sd", "0"), "outcomes.csv:9:sd", "must be above 0"),
+    ("zero-price", cell("costs.csv", {"cost_id": "price_test_10mg"}, "amount", "0"), "costs.csv:3:amount", "a drug price must be above 0"),
+    ("zero-strength", cell("costs.csv", {"cost_id": "price_test_10mg"}, "strength_mg", "0"), "costs.csv:3:strength_mg", "tablet strength must be above 0"),
+    ("zero-exchange-rate", cell("exchange_rates.csv", {"year": "2024"}, "rate", "0"), "exchange_rates.csv:3:rate", "exchange rate must be above 0"),
+    ("range-upside-down", cell("claims.csv", {"claim_id": "test_us_dose"}, "quantity_high", "20"), "claims.csv:5:quantity_high", "below its lower end (30)"),
+    ("year-too-early", cell("studies.csv", {"study_id": "alpha2001"}, "year", "1066"), "studies.csv:2:year", "year 1066 is not plausible"),
+    ("year-in-the-future", cell("reviews.csv", {"review_id": "review2018"}, "year", "2918"), "reviews.csv:2:year", "year 2918 is not plausible"),
+    ("nan-number", cell("outcomes.csv", {"arm_id": "alpha2001_bac", "outcome_id": "pct_days_abstinent"}, "mean", "NaN"), "outcomes.csv:9:mean", "not a finite number"),
+    ("infinite-number", cell("costs.csv", {"cost_id": "price_test_10mg"}, "amount", "inf"), "costs.csv:3:amount", "not a finite number"),
+    ("huge-integer", cell("arms.csv", {"arm_id": "alpha2001_pbo"}, "n_randomized", "99999999999999999999"), "arms.csv:3:n_randomized", "too large"),
+    ("key-column-text", cell("outcomes.csv", {"arm_id": "alpha2001_bac", "outcome_id": "abstinence"}, "timepoint_weeks", "52 weeks"), "outcomes.csv:2:timepoint_weeks", "not a number"),
+    ("key-column-removed", lambda d: drop(d, "arms.csv", "arm_id"), "arms.csv:1:arm_id", "required column is missing"),
+    # Found by the fuzzer: an empty required cell used to crash a cross-table rule.
+    ("empty-cost-item", cell("costs.csv", {"cost_id": "gamma2015_budget"}, "item", ""), "costs.csv:2:item", "required value is empty"),
+    ("non-ascii-digits", cell("studies.csv", {"study_id": "alpha2001"}, "duration_weeks", "١٢"), "studies.csv:2:duration_weeks", "not a number"),
+    ("underscore-number", cell("studies.csv", {"study_id": "alpha2001"}, "duration_weeks", "1_2"), "studies.csv:2:duration_weeks", "not a number"),
 ]
+
+
+def drop(d: Path, file: str, column: str):
+    rows = read_rows(d / file)
+    names = [n for n in rows[0] if n != column]
+    write_rows(d / file, [{k: r[k] for k in names} for r in rows], names)
 
 
 @pytest.mark.parametrize("name,breaker,where,words", CASES, ids=[c[0] for c in CASES])

@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import math
+import os
 import sys
 from pathlib import Path
 from typing import Callable, Sequence
@@ -42,26 +43,41 @@ def command(name: str):
 
 
 def _data_dir(args: argparse.Namespace) -> Path:
-    return Path(args.data) if args.data else config.DATA_DIR
+    if args.data is None:
+        return config.DATA_DIR
+    # An empty --data is almost always an unset shell variable; silently using data/ would hide that.
+    if not args.data.strip():
+        raise UsageError("--data: the folder is empty ('') - was a shell variable unset? Leave --data out to use data/")
+    path = Path(args.data)
+    if not path.exists():
+        raise UsageError(f"--data: no such folder: {args.data}")
+    if not path.is_dir():
+        raise UsageError(f"--data: not a folder: {args.data} (give the folder holding {config.DATAPACKAGE})")
+    return path
 
 
-def strict_json(value):
-    """Non-finite numbers become null: NaN and Infinity are not JSON."""
-    if isinstance(value, dict):
-        return {k: strict_json(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [strict_json(v) for v in value]
+def finite(value):
+    """NaN and infinities become null: they are not JSON, and strict parsers (jq, JSON.parse) reject them.
+    numpy scalars become Python ones first."""
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)) and getattr(value, "ndim", 1) == 0:
+        value = value.item()
     if isinstance(value, float) and not math.isfinite(value):
         return None
-    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
-        return strict_json(value.item())
+    if isinstance(value, dict):
+        return {k: finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [finite(v) for v in value]
     return value
+
+
+def to_json(value) -> str:
+    return json.dumps(finite(value), indent=2, ensure_ascii=False, allow_nan=False)
 
 
 def emit(records: list[dict], fmt: str, table: pd.DataFrame | None = None) -> None:
     """Print records as JSON, CSV or a readable table."""
     if fmt == "json":
-        print(json.dumps(records, indent=2, ensure_ascii=False))
+        print(to_json(records))
     elif fmt == "csv":
         frame = table if table is not None else pd.DataFrame(records)
         buffer = io.StringIO()
@@ -116,7 +132,7 @@ def cmd_meta(args: argparse.Namespace) -> int:
                   drop_weak=args.drop_weak, arm_level_only=args.arm_level_only)
     result = ma.to_dict()
     if args.format == "json":
-        print(json.dumps(strict_json(result), indent=2, ensure_ascii=False, allow_nan=False))
+        print(to_json(result))
         return 0
     studies = pd.DataFrame(result["studies"])
     if args.format == "csv":
@@ -174,6 +190,9 @@ def cmd_render(args: argparse.Namespace) -> int:
         key, sep, value = item.partition("=")
         if not sep or not key:
             raise UsageError(f"--param {item!r}: expected KEY=VALUE")
+        if not value.strip():
+            # Almost always an unset shell variable; YAML would read it as null, silently meaning the default.
+            raise UsageError(f"--param {item}: the value is empty - was a variable unset? Write {key.strip()}=null for none")
         overrides[key.strip()] = render.coerce_cli_value(value)
     only = [x.strip() for x in args.only.split(",")] if args.only else None
     outcomes = render.render_all(only=only, jobs=args.jobs, overrides=overrides)
@@ -279,6 +298,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except BrokenPipeError:  # e.g. piped into `head`
         return 0
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # the last resort: a bug must still not greet the user with a stack trace
+        if os.environ.get("BACLOFEN_DEBUG"):
+            raise
+        print(f"error: unexpected failure in {args.command} ({type(exc).__name__}: {exc}); this is a bug: please report it "
+              f"with the command you ran (set BACLOFEN_DEBUG=1 to see the trace)", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

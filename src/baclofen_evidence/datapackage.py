@@ -30,6 +30,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from baclofen_evidence import config
+from baclofen_evidence import descriptor as descriptor_checks
 
 
 @dataclass(frozen=True, order=True)
@@ -92,40 +93,32 @@ class Evidence:
 
 def read_descriptor(data_dir: Path) -> dict:
     path = Path(data_dir) / config.DATAPACKAGE
-    if not path.is_file():
-        raise DataError([Problem(config.DATAPACKAGE, None, None, f"missing: no {config.DATAPACKAGE} in {data_dir}")])
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise DataError([Problem(config.DATAPACKAGE, None, None, f"missing: no {config.DATAPACKAGE} in {data_dir}")]) from None
+    except OSError as exc:
+        raise DataError([Problem(config.DATAPACKAGE, None, None, f"cannot be read: {exc.strerror}")]) from None
+    try:
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise DataError([Problem(config.DATAPACKAGE, None, None, f"not valid UTF-8 ({exc.reason} at byte {exc.start})")])
     try:
-        descriptor = json.loads(text)
+        descriptor = json.loads(text, parse_constant=_refuse_constant)
     except json.JSONDecodeError as exc:
         raise DataError([Problem(config.DATAPACKAGE, exc.lineno, None, f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})")])
-    problems = _check_descriptor(descriptor)
+    except ValueError as exc:  # NaN or Infinity, which Python's parser would otherwise accept
+        raise DataError([Problem(config.DATAPACKAGE, None, None, f"not valid JSON: {exc}")])
+    except RecursionError:
+        raise DataError([Problem(config.DATAPACKAGE, None, None, "not usable JSON: nested too deeply")])
+    problems = descriptor_checks.check(descriptor, descriptor_checks.needed_shape())
     if problems:
         raise DataError(problems)
     return descriptor
 
 
-def _check_descriptor(descriptor: Any) -> list[Problem]:
-    """Just enough structure to read tables by; Frictionless checks the full profile in the tests."""
-    where = config.DATAPACKAGE
-    if not isinstance(descriptor, dict) or not isinstance(descriptor.get("resources"), list):
-        return [Problem(where, None, "resources", "the descriptor needs a 'resources' list")]
-    problems = []
-    for i, res in enumerate(descriptor["resources"]):
-        ok = (
-            isinstance(res, dict)
-            and isinstance(res.get("name"), str)
-            and isinstance(res.get("path"), str)
-            and isinstance(res.get("schema"), dict)
-            and isinstance(res["schema"].get("fields"), list)
-            and all(isinstance(f, dict) and isinstance(f.get("name"), str) for f in res["schema"]["fields"])
-        )
-        if not ok:
-            problems.append(Problem(where, None, f"resources[{i}]", "each resource needs a name, a path and schema.fields with names"))
-    return problems
+def _refuse_constant(name: str):
+    raise ValueError(f"{name} is not a JSON value; write a number or null")
 
 
 def resource_by_name(descriptor: dict, name: str) -> dict:
@@ -148,6 +141,11 @@ def foreign_keys(resource: dict) -> list[dict]:
     return resource["schema"].get("foreignKeys", [])
 
 
+def key_fields(value: str | list[str]) -> list[str]:
+    """Table Schema allows a single field name where a list of names is expected."""
+    return [value] if isinstance(value, str) else list(value)
+
+
 # ---------------------------------------------------------------- reading CSV
 
 
@@ -156,9 +154,14 @@ def read_csv_strings(path: Path, file: str, resource: dict) -> tuple[pd.DataFram
 
     Returns None as the frame when the file cannot be read as a table at all.
     """
-    if not path.is_file():
+    if not path.exists():
         return None, [Problem(file, None, None, f"missing data file (declared as resource '{resource['name']}' in {config.DATAPACKAGE})")]
-    raw = path.read_bytes()
+    if not path.is_file():
+        return None, [Problem(file, None, None, "not a file (a folder or a device); a resource path must name a CSV file")]
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        return None, [Problem(file, None, None, f"cannot be read: {exc.strerror} (check the file's permissions)")]
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -183,6 +186,9 @@ def read_csv_strings(path: Path, file: str, resource: dict) -> tuple[pd.DataFram
     expected = [f["name"] for f in fields_of(resource)]
     header = records[0][1]
     problems = _check_header(file, header, expected)
+    if any(name not in header for name in expected):
+        # Without a declared column the table cannot be checked against the others: say so once, not per row.
+        return None, problems
     body = [(r, v) for r, v in records[1:] if any(cell.strip() for cell in v)]
     if not body:
         problems.append(Problem(file, FIRST_ROW, None, "empty table: the header has no data rows under it"))
@@ -221,8 +227,10 @@ def _check_header(file: str, header: list[str], expected: list[str]) -> list[Pro
 
 # ---------------------------------------------------------------- types
 
-_INTEGER = re.compile(r"^[+-]?[0-9]+$")
-_YEAR = re.compile(r"^[0-9]{4}$")
+_INTEGER = re.compile(r"^[+-]?[0-9]+\Z")
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1  # pandas' nullable integers hold no more
+_YEAR = re.compile(r"^[0-9]{4}\Z")
+_NUMBER = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\Z")
 _TRUE = {"true", "True", "TRUE", "1"}
 _FALSE = {"false", "False", "FALSE", "0"}
 
@@ -239,12 +247,17 @@ def _parse(value: str, type_: str) -> Any:
         pattern, what = (_INTEGER, "an integer") if type_ == "integer" else (_YEAR, "a four-digit year")
         if not pattern.match(value):
             raise ValueError(f"{value!r} is not {what}")
-        return int(value)
+        number = int(value)
+        if not INT64_MIN <= number <= INT64_MAX:
+            raise ValueError(f"{value!r} is too large for an integer column")
+        return number
     if type_ == "number":
-        try:
-            number = float(value)
-        except ValueError:
-            raise ValueError(f"{value!r} is not a number") from None
+        # float() alone would also take " 12", "1_000" and non-ASCII digits, which no other CSV reader does.
+        if not _NUMBER.match(value):
+            if value.strip().lower().lstrip("+-") in ("nan", "inf", "infinity"):
+                raise ValueError(f"{value!r} is not a finite number")
+            raise ValueError(f"{value!r} is not a number")
+        number = float(value)
         if not math.isfinite(number):
             raise ValueError(f"{value!r} is not a finite number")
         return number
@@ -343,13 +356,11 @@ def check_foreign_keys(tables: dict[str, pd.DataFrame], descriptor: dict) -> lis
     for res in descriptor["resources"]:
         frame = tables.get(res["name"])
         for fk in foreign_keys(res):
-            target_name = fk["reference"]["resource"] or res["name"]
+            target_name = fk["reference"].get("resource") or res["name"]
             target = tables.get(target_name)
             if frame is None or target is None:
                 continue
-            src, dst = list(fk["fields"]), list(fk["reference"]["fields"])
-            src = [src] if isinstance(src, str) else src
-            dst = [dst] if isinstance(dst, str) else dst
+            src, dst = key_fields(fk["fields"]), key_fields(fk["reference"]["fields"])
             known = set(map(tuple, target[dst].dropna().astype(str).itertuples(index=False, name=None)))
             for rownum, values in frame[src].iterrows():
                 if values.isna().any():
@@ -374,6 +385,9 @@ def read_package(data_dir: Path | str | None = None) -> tuple[Evidence, list[Pro
     problems: list[Problem] = []
     for res in descriptor["resources"]:
         file = res["path"]
+        if not descriptor_checks.inside_package(data_dir, file):
+            problems.append(Problem(file, None, None, "refused without reading it: the path leads outside the package (a link?)"))
+            continue
         strings, found = read_csv_strings(data_dir / file, file, res)
         problems += found
         if strings is None:

@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
+import math
+from typing import Any
+
 
 class ParameterError(ValueError):
     """A parameter is invalid; the message starts with the parameter's name."""
 
 
 def require_number(name: str, value, minimum: float = 0.0, optional: bool = True) -> None:
-    """A number of at least `minimum` (None allowed when optional); booleans are not numbers here."""
+    """A finite number of at least `minimum` (None allowed when optional); booleans are not numbers here."""
     if value is None and optional:
         return
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < minimum:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < minimum:
         raise ParameterError(f"{name}: must be a number of at least {minimum:g}, not {value!r}")
+
+
+def non_finite(value: Any) -> bool:
+    """True when a value, or anything inside it, is NaN or infinite (YAML reads `.nan` and `.inf` as numbers)."""
+    if isinstance(value, float):
+        return not math.isfinite(value)
+    if isinstance(value, dict):
+        return any(non_finite(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(non_finite(v) for v in value)
+    return False

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import math
+import os
 from pathlib import Path
 
 import matplotlib
@@ -21,7 +22,7 @@ import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 from matplotlib.patches import Polygon  # noqa: E402
 
-from baclofen_evidence.files import atomic_write  # noqa: E402
+from baclofen_evidence.files import STAGE_ENV, atomic_write  # noqa: E402
 
 DIRECTION_COLOURS = {
     "favours_baclofen": "#1b7837",
@@ -51,6 +52,8 @@ def style() -> None:
         "savefig.dpi": 110,
         "font.family": "DejaVu Sans",
         "axes.titleweight": "bold",
+        # Labels come from the data: "$" in a study label must print as "$", not start (or break) mathtext.
+        "text.parse_math": False,
     })
 
 
@@ -71,7 +74,7 @@ def save(fig: plt.Figure, name: str, directory: Path | str | None) -> bytes:
     png = buffer.getvalue()
     if directory is None:
         return png
-    directory = Path(directory)
+    directory = Path(os.environ.get(STAGE_ENV) or directory)
     directory.mkdir(parents=True, exist_ok=True)
     atomic_write(directory / f"{name}.png", png)
     buffer = io.BytesIO()

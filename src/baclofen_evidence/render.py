@@ -21,6 +21,7 @@ import ast
 import concurrent.futures as cf
 import html
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -31,53 +32,16 @@ from typing import Any
 import nbformat
 import yaml
 
-from baclofen_evidence import config
-from baclofen_evidence.files import atomic_write
+from baclofen_evidence import config, precheck
+from baclofen_evidence.files import STAGE_ENV, atomic_write
 from baclofen_evidence.headline import HEADLINE_KEY
-from baclofen_evidence.parameters import ParameterError
+from baclofen_evidence.parameters import ParameterError, non_finite
+from baclofen_evidence.reports_config import Report, load_reports  # load_reports stays importable from here
 
 TYPE_NAMES = {"str": str, "int": int, "float": float, "bool": bool, "list": list, "dict": dict}
 
 
 # ---------------------------------------------------------------- report definitions
-
-
-@dataclass
-class Report:
-    name: str
-    notebook: str
-    title: str
-    parameters: dict[str, Any] = field(default_factory=dict)
-    description: str = ""
-
-    @property
-    def notebook_path(self) -> Path:
-        return config.NOTEBOOKS_DIR / self.notebook
-
-
-def load_reports(path: Path = config.REPORTS_CONFIG) -> list[Report]:
-    where = path.name
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ParameterError(f"{where}: missing ({path})") from None
-    except yaml.YAMLError as exc:
-        raise ParameterError(f"{where}: not valid YAML: {exc}") from None
-    if not isinstance(raw, dict) or not isinstance(raw.get("reports"), list):
-        raise ParameterError(f"{where}: needs a top-level 'reports' list")
-    reports, seen = [], set()
-    for i, entry in enumerate(raw["reports"]):
-        if not isinstance(entry, dict) or not {"name", "notebook", "title"} <= set(entry):
-            raise ParameterError(f"{where}: report {i + 1} needs name, notebook and title")
-        unknown = set(entry) - {"name", "notebook", "title", "parameters", "description"}
-        if unknown:
-            raise ParameterError(f"{where}: report {entry['name']!r}: unknown key(s) {', '.join(sorted(unknown))}")
-        if entry["name"] in seen:
-            raise ParameterError(f"{where}: report name {entry['name']!r} appears twice")
-        seen.add(entry["name"])
-        reports.append(Report(entry["name"], entry["notebook"], entry["title"], dict(entry.get("parameters") or {}),
-                              entry.get("description", "")))
-    return reports
 
 
 # ---------------------------------------------------------------- parameter checks
@@ -143,6 +107,8 @@ def check_parameters(notebook: Path, given: dict[str, Any]) -> dict[str, Any]:
             ok = True
         if not ok:
             problems.append(f"{name}: expected {d.annotation}, got {type(value).__name__} {value!r}")
+        elif non_finite(value):
+            problems.append(f"{name}: {value!r} is not a finite number (YAML reads .nan and .inf as numbers)")
         elif isinstance(value, list) and d.default is not None and any(not isinstance(v, str) for v in value):
             problems.append(f"{name}: expected a list of strings, got {value!r}")
     if problems:
@@ -174,8 +140,11 @@ def strip_volatile(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
 def html_exporter():
     from nbconvert import HTMLExporter
 
+    from baclofen_evidence.safe_html import markdown_to_html
+
     exporter = HTMLExporter(template_name="report", extra_template_basedirs=[str(TEMPLATES)],
                             exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    exporter.register_filter("safe_markdown", markdown_to_html)
     # No CDN scripts: the reports must open offline and load nothing from the network.
     exporter.mathjax_url = ""
     exporter.require_js_url = ""
@@ -226,7 +195,8 @@ def kernel_manager_class():
 # jupyter_client interrupts every kernel before shutting it down, and ipykernel 7 logs that interrupt
 # as an error; cell errors still reach the notebook, so only the kernel's own log is quietened.
 KERNEL_ARGS = ["--IPKernelApp.log_level=CRITICAL"]
-RESET_CODE = "get_ipython().run_line_magic('reset', '-f')\nimport os as _os\n_os.chdir({cwd!r})\ndel _os"
+RESET_CODE = ("get_ipython().run_line_magic('reset', '-f')\nimport os as _os\n_os.chdir({cwd!r})\n"
+              "_os.environ.pop({key!r}, None)\n{stage}del _os")
 CELL_TIMEOUT = 600
 
 
@@ -246,22 +216,24 @@ class KernelSession:
         self.km = kernel_manager_class()(kernel_name="python3")
         self.km.start_kernel(extra_arguments=KERNEL_ARGS, cwd=str(self.cwd))
 
-    def _reset(self) -> None:
+    def _reset(self, stage: Path | None = None) -> None:
         kc = self.km.client()
         kc.start_channels()
+        code = RESET_CODE.format(cwd=str(self.cwd), key=STAGE_ENV,
+                                 stage=f"_os.environ[{STAGE_ENV!r}] = {str(stage)!r}\n" if stage else "")
         try:
             kc.wait_for_ready(timeout=60)
-            kc.execute_interactive(RESET_CODE.format(cwd=str(self.cwd)), store_history=False, timeout=60,
-                                   output_hook=lambda msg: None)
+            kc.execute_interactive(code, store_history=False, timeout=60, output_hook=lambda msg: None)
         finally:
             kc.stop_channels()
 
-    def execute(self, nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    def execute(self, nb: nbformat.NotebookNode, stage: Path | None = None) -> nbformat.NotebookNode:
+        """Run a notebook; with `stage`, its figures are written there instead (see STAGE_ENV)."""
         from nbclient import NotebookClient
 
         if self.km is None or not self.km.is_alive():
             self._start()
-        self._reset()
+        self._reset(stage)
         client = NotebookClient(nb, km=self.km, timeout=CELL_TIMEOUT, kernel_name="python3",
                                 resources={"metadata": {"path": str(self.cwd)}})
         try:
@@ -318,18 +290,41 @@ def render_one(report: Report, parameters: dict[str, Any], reports_dir: Path, fi
     for cell in nb.cells:
         if "injected-parameters" in cell.metadata.get("tags", []):
             cell.id = "injected-parameters"  # papermill draws a random id; reports must not change from run to run
+    # Figures go to a staging folder and replace the previous ones only once the whole report has
+    # rendered, so a report that fails late leaves its last good figures as untouched as its HTML.
+    final_figures = (report.notebook_path.parent / params["figures_dir"]).resolve()
+    stage = Path(tempfile.mkdtemp(prefix=f".{report.name}.", suffix=".staging", dir=_mkdirs(final_figures.parent)))
     try:
-        nb = session.execute(nb)
-    except Exception as exc:  # a failing cell, or a kernel that dies: report it, keep the last good report
-        return Outcome(report.name, False, time.perf_counter() - start, error=_failure(nb, exc))
+        try:
+            nb = session.execute(nb, stage)
+        except Exception as exc:  # a failing cell, or a kernel that dies: report it, keep the last good report
+            return Outcome(report.name, False, time.perf_counter() - start, error=_failure(nb, exc))
+        finally:
+            if own:
+                session.shutdown()
+        nb = strip_volatile(nb)
+        page = to_html(nb, report.title)
+        promote(stage, final_figures)
+        atomic_write(reports_dir / f"{report.name}.ipynb", nbformat.writes(nb).encode("utf-8") + b"\n")
+        atomic_write(reports_dir / f"{report.name}.html", page.encode("utf-8"))
     finally:
-        if own:
-            session.shutdown()
-    nb = strip_volatile(nb)
-    page = to_html(nb, report.title)
-    atomic_write(reports_dir / f"{report.name}.ipynb", nbformat.writes(nb).encode("utf-8") + b"\n")
-    atomic_write(reports_dir / f"{report.name}.html", page.encode("utf-8"))
+        shutil.rmtree(stage, ignore_errors=True)
     return Outcome(report.name, True, time.perf_counter() - start, headline=headline(nb))
+
+
+def _mkdirs(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def promote(stage: Path, target: Path) -> None:
+    """Move every staged figure into place, each by an atomic rename (same file system)."""
+    files = [p for p in stage.iterdir() if p.is_file()]
+    if not files:
+        return
+    target.mkdir(parents=True, exist_ok=True)
+    for path in sorted(files):
+        os.replace(path, target / path.name)
 
 
 _SESSION: KernelSession | None = None
@@ -405,9 +400,9 @@ def progress(total: int):
 
 def render_all(only: list[str] | None = None, jobs: int | None = None, overrides: dict[str, Any] | None = None,
                reports_path: Path = config.REPORTS_CONFIG, reports_dir: Path = config.REPORTS_DIR,
-               figures_dir: Path = config.FIGURES_DIR) -> list[Outcome]:
+               figures_dir: Path = config.FIGURES_DIR, notebooks_dir: Path = config.NOTEBOOKS_DIR) -> list[Outcome]:
     """Render every report (or those named in `only`); returns one Outcome per report rendered."""
-    reports = load_reports(reports_path)
+    reports = load_reports(reports_path, notebooks_dir)
     names = {r.name for r in reports}
     if only:
         unknown = sorted(set(only) - names)
@@ -417,27 +412,36 @@ def render_all(only: list[str] | None = None, jobs: int | None = None, overrides
     else:
         chosen = reports
     overrides = overrides or {}
-    # Every parameter set is checked before any kernel starts.
+    # Every parameter set is checked before any kernel starts: types first, then the data, then the values.
     tasks, problems = [], []
     for r in chosen:
-        if not r.notebook_path.is_file():
-            problems.append(f"{r.name}: notebook {r.notebook} does not exist")
-            continue
         try:
             params = check_parameters(r.notebook_path, {**r.parameters, **overrides})
+            params = precheck.absolute_paths(params, Path.cwd())
         except ParameterError as exc:
             problems.append(f"{r.name}: {exc}")
             continue
         tasks.append((r, params, Path(reports_dir), Path(figures_dir)))
     if problems:
         raise ParameterError("\n".join(problems))
-    from baclofen_evidence.datapackage import DataError, validate
+    from baclofen_evidence.datapackage import DataError, read_package
 
     # Bad data is reported once, file by file, before any kernel starts.
+    evidence = {}
     for data_dir in sorted({str(params.get("data_dir") or config.DATA_DIR) for _, params, _, _ in tasks}):
-        data_problems = validate(Path(data_dir))
+        try:
+            evidence[data_dir], data_problems = read_package(Path(data_dir))
+        except DataError as exc:
+            data_problems = exc.problems
         if data_problems:
             raise DataError(data_problems)
+    for r, params, _, _ in tasks:
+        try:
+            precheck.check_values(r.notebook_path, params, declared_parameters(r.notebook_path), evidence)
+        except ParameterError as exc:
+            problems.append(f"{r.name}: {exc}")
+    if problems:
+        raise ParameterError("\n".join(problems))
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(tasks)))
     outcomes: dict[str, Outcome] = {}
     with progress(len(tasks)) as bar:
@@ -458,7 +462,7 @@ def render_all(only: list[str] | None = None, jobs: int | None = None, overrides
                 for o in pool.map(_worker, tasks):
                     outcomes[o.name] = o
                     bar.update()
-    all_reports = load_reports(reports_path)
+    all_reports = load_reports(reports_path, notebooks_dir)
     previous = _previous_headlines(Path(reports_dir))
     for r in all_reports:
         if r.name not in outcomes and r.name in previous:

@@ -8,7 +8,7 @@ import pandas as pd
 
 from baclofen_evidence import costs, coverage, plots
 from baclofen_evidence.datapackage import fields_of
-from baclofen_evidence.parameters import ParameterError
+from baclofen_evidence.parameters import ParameterError, require_number
 from baclofen_evidence.headline import publish_headline
 from baclofen_evidence.sections.common import bullets, esc, evidence, figure, figures_folder, md, note, source_labels, table
 from baclofen_evidence.studies import mentioned_by
@@ -40,6 +40,10 @@ class Report:
             raise ParameterError(f"dose_band: {self.dose_band!r} is not one of {', '.join(DOSE_BANDS)}")
         if self.source is not None and self.source not in set(self.ev.sources["source_id"]):
             raise ParameterError(f"source: {self.source!r} is not a source id")
+        # Checked here, not only where the study table prices the studies, so the pre-check sees them too.
+        require_number("dose_threshold", self.dose_threshold, optional=False)
+        costs.check_currency(self.ev, self.currency)
+        costs.price_row(self.ev, self.price_source)
         self.studies = self._select()
 
     def _select(self) -> pd.DataFrame:
