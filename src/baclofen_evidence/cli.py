@@ -202,8 +202,10 @@ def cmd_lab(args: argparse.Namespace) -> int:
 def cmd_reference_inputs(args: argparse.Namespace) -> int:
     from baclofen_evidence import reference
 
-    for path in reference.write_inputs(load(_data_dir(args)), Path(args.out)):
+    ev = load(_data_dir(args))
+    for path in reference.write_inputs(ev, Path(args.out)):
         print(path)
+    print(reference.write_rpact_cases(ev, Path(args.out).parent))
     return 0
 
 
@@ -258,7 +260,7 @@ def build_parser() -> argparse.ArgumentParser:
     lb.add_argument("--port", type=int, default=8888)
     lb.add_argument("--token", help="access token (default: $LAB_TOKEN, else a random one, printed)")
 
-    ri = add("reference-inputs", "write the analysis inputs that R metafor is checked on (make reference)", formats=False)
+    ri = add("reference-inputs", "write the analysis inputs that R metafor and rpact are checked on (make reference)", formats=False)
     ri.add_argument("--out", default=str(config.METAFOR_REFERENCE.parent / "inputs"), help="output directory")
     return parser
 
