@@ -273,7 +273,7 @@ def _verdict(looks: list[Look], better: str, accrued_fraction: float, approximat
                                 f"{look.z_futility:.2f}, {look.fraction:.0%} of the RIS): an effect of the anticipated size is rejected")
     if accrued_fraction >= 1:
         return "ris_reached", "the RIS is reached without a crossing"
-    return "inconclusive", (f"inconclusive: {accrued_fraction:.0%} of the required information has accrued and no boundary is crossed")
+    return "inconclusive", f"{accrued_fraction:.0%} of the required information has accrued and no boundary is crossed"
 
 
 def run(ev: Evidence, outcome_id: str, control_event_proportion=None, rrr=None, mird=None, sd=None,
