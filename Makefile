@@ -51,9 +51,10 @@ fuzz: $(STAMP) ## explore with the property-based fuzzers for longer, with fresh
 baseline: $(STAMP) ## re-execute notebooks/ and store their outputs as the nbval baseline (after a deliberate change)
 	$(PY) -m baclofen_evidence baseline
 
-reference: $(STAMP) r ## regenerate tests/reference/metafor_reference.json with R metafor
+reference: $(STAMP) r ## regenerate tests/reference/metafor_reference.json (R metafor) and rpact_reference.json (R rpact)
 	$(PY) -m baclofen_evidence reference-inputs
 	Rscript tests/reference/metafor_reference.R tests/reference
+	Rscript tests/reference/rpact_reference.R tests/reference
 
 bench: $(STAMP) ## time the batch render against the naive papermill + nbconvert CLI loop; writes benchmarks/
 	@$(PY) -m compileall -q src
@@ -65,9 +66,9 @@ lab: $(STAMP) ## JupyterLab on 127.0.0.1 with a token (printed), opening noteboo
 browser: ## install Debian's chromium for the browser tests, if missing
 	@test -x /usr/bin/chromium || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
 
-r: ## install R and metafor from Debian, if missing
-	@Rscript -e 'library(metafor); library(jsonlite)' >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
-		$(SUDO) apt-get install -y -qq --no-install-recommends r-base-core r-cran-metafor r-cran-jsonlite >/dev/null; }
+r: ## install R, metafor and rpact from Debian, if missing
+	@Rscript -e 'library(metafor); library(rpact); library(jsonlite)' >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
+		$(SUDO) apt-get install -y -qq --no-install-recommends r-base-core r-cran-metafor r-cran-rpact r-cran-jsonlite >/dev/null; }
 
 lock: | $(UV) ## re-resolve requirements.lock from pyproject.toml (then update environment.yml to match)
 	$(UV) pip compile --quiet pyproject.toml --extra dev --python-version 3.11 \

@@ -19,7 +19,12 @@ def verdicts():
 
 
 @pytest.mark.parametrize("claim_id,expected", [
-    ("s000_rct_count", "overstated"),          # 17 claimed, 15 published by the end of 2018
+    ("s000_rct_count", "consistent"),          # 17 = 15 published + 2 completed unpublished (de Beaurepaire 2019)
+    ("s000_dutch_trial", "consistent"),        # country, randomized design and multicentre setting all tested
+    ("s000_ameisen", "identified"),            # only that the case report exists is checked
+    ("s004_amsterdam", "identified"),
+    ("s004_levin_n", "unverifiable"),          # the only page behind the 300 is the blog making the claim
+    ("s003_brown", "depends_on_identification"),  # Addolorato 2007 / 2002 favour baclofen, Leggio 2015 is mixed
     ("s000_high_dose_count", "consistent"),    # three above 100 mg/day
     ("s000_us_doses", "overstated"),           # 300 mg/day was Bacloville (France), not a US trial
     ("s000_bacloville_n", "consistent"),
@@ -32,6 +37,26 @@ def verdicts():
 ])
 def test_verdicts_on_the_shipped_data(verdicts, claim_id, expected):
     assert verdicts.loc[claim_id, "verdict"] == expected, verdicts.loc[claim_id, "evidence"]
+
+
+def test_the_count_names_both_rules_and_the_one_that_decides(verdicts):
+    text = verdicts.loc["s000_rct_count", "evidence"]
+    assert "rule 1, published trials: 15" in text and "15 + 2 = 17" in text
+    assert "Decided by rule 2" in text and "by rule 1 (published only) it would be overstated" in text
+
+
+def test_no_existence_only_check_counts_as_consistent(verdicts):
+    data = load()
+    kinds = data.claims.set_index("claim_id")["check_kind"]
+    existence = verdicts[kinds.reindex(verdicts.index) == "existence"]
+    assert not existence.empty and "consistent" not in set(existence["verdict"])
+
+
+def test_uncertain_identifications_show_every_candidate(verdicts):
+    text = verdicts.loc["s003_brown", "evidence"]
+    for sid in ("addolorato2007", "leggio2015", "addolorato2002"):
+        assert f"if {sid} (" in text
+    assert verdicts.loc["s003_french_observational", "verdict"] == "consistent"  # both candidates agree
 
 
 def test_every_claim_gets_a_known_verdict_and_evidence(verdicts):

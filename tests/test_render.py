@@ -31,6 +31,7 @@ FIXTURE_REPORTS = [
     ("dose", "dose_response.ipynb", {}),
     ("costs", "costs.ipynb", {"currency": "EUR"}),
     ("claims", "claims.ipynb", {}),
+    ("tsa", "tsa.ipynb", {"outcome": "relapse"}),
 ]
 
 

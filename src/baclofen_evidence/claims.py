@@ -3,10 +3,14 @@
 Each claim row names a check (check_kind); the check compares the claimed quantity or category with
 the data and returns a verdict and the evidence that decides it:
 
-* consistent: the data bear the claim out, within the tolerance its wording allows;
+* consistent: the data bear the claim out, within the tolerance its wording allows (its content: a
+  number, a direction, a country, design or setting; never the mere existence of a matching study);
+* identified: a matching study exists, but the check tested nothing the claim says about it;
 * overstated: the claim goes beyond the data (a larger number, a firmer or wider conclusion);
 * inconsistent: the data contradict it;
-* unverifiable: the data package holds nothing that could decide it.
+* unverifiable: the data package holds nothing that could decide it, or the only evidence is the article
+  making the claim (sources.ref_id);
+* depends on identification: the article's study is uncertain and its candidates get different verdicts.
 
 Tolerances: a number hedged as "about" may differ by up to ABOUT_TOLERANCE (10%); an "exact" number
 must match after rounding to the precision the claim uses; "more than" and "at least" are inequalities.
@@ -24,7 +28,10 @@ from baclofen_evidence import costs
 from baclofen_evidence.datapackage import Evidence
 from baclofen_evidence.parameters import ParameterError
 
-VERDICTS = ("consistent", "overstated", "inconsistent", "unverifiable")
+VERDICTS = ("consistent", "identified", "overstated", "inconsistent", "unverifiable", "depends_on_identification")
+# The study field each check decides from: its cell-level provenance says whose page the value came from.
+DECIDING_FIELD = {"sample_size": "n_randomized", "duration": "duration_weeks", "year": "year", "direction": "direction",
+                  "existence": "design", "study_content": "design"}
 ABOUT_TOLERANCE = 0.10
 WEEKS_PER = {"weeks": 1.0, "months": 52 / 12, "year": 52.0}
 POSITIVE = {"favours_baclofen"}
@@ -188,8 +195,10 @@ def check_existence(ev: Evidence, claim: pd.Series) -> Verdict:
     where = ", ".join(ids) if ids else s["ref_id"]
     claimed = claim["claimed_value"]
     if pd.isna(claimed) or claimed == s["design"]:
-        verdict = "consistent" if s["confidence"] != "low" else "unverifiable"
-        return Verdict(verdict, f"{s['label']} ({s['design'].replace('_', ' ')}; {where}); identification confidence {s['confidence']}")
+        # Only that such a study exists is tested: the claim's content is not, so it cannot count as consistent.
+        verdict = "identified" if s["confidence"] != "low" else "unverifiable"
+        return Verdict(verdict, f"{s['label']} ({s['design'].replace('_', ' ')}; {where}); identification confidence {s['confidence']}; "
+                                "only the study's existence is checked")
     if s["design"] == "registered_unreported":
         return Verdict("unverifiable", f"{s['label']}: registered ({where}) but no results were ever reported; claimed {claimed.replace('_', ' ')}")
     return Verdict("inconsistent", f"{s['label']} is a {s['design'].replace('_', ' ')} ({where}), not a {claimed.replace('_', ' ')}")
@@ -257,16 +266,28 @@ def check_dose_range(ev: Evidence, claim: pd.Series) -> Verdict:
 
 @check("trial_count")
 def check_trial_count(ev: Evidence, claim: pd.Series) -> Verdict:
+    """Counted two ways: RCTs published by the date (the data, and each review of the time), and published plus
+    completed-but-unpublished (where a review of the time gives both). The verdict names the rule that decides."""
     scoped = _scoped(ev, claim)
     n = len(scoped)
-    verdict = compare_number(claim["quantity"], n, claim["qualifier"])
-    text = f"{n} {_scope_text(claim)} in the data ({', '.join(scoped['label'])}); claimed {_fmt(claim['quantity'])}"
-    # Reviews from around that date say how many trials they counted, which explains many a mismatch.
+    published = compare_number(claim["quantity"], n, claim["qualifier"])
+    text = f"rule 1, published trials: {n} {_scope_text(claim)} in the data ({', '.join(scoped['label'])}); claimed {_fmt(claim['quantity'])}"
     near = ev.reviews[ev.reviews["year"] <= claim["as_of_year"] + 1]
     if not near.empty:
         text += "; reviews of the time: " + "; ".join(
             f"{r.label}: {r.n_rcts} RCTs" + (f" ({r.note.rstrip('.')})" if isinstance(r.note, str) else "") for r in near.itertuples())
-    return Verdict(verdict, text)
+    both = near[near["n_rcts_unpublished"].notna()] if "n_rcts_unpublished" in near else near.iloc[0:0]
+    if published == "consistent" or both.empty:
+        return Verdict(published, text + f". Decided by rule 1 (published trials): {published}")
+    for r in both.itertuples():
+        total = int(r.n_rcts) + int(r.n_rcts_unpublished)
+        text += (f"; rule 2, published plus completed but unpublished: {r.label} counts {int(r.n_rcts)} + "
+                 f"{int(r.n_rcts_unpublished)} = {total} ({r.ref_id})")
+        if compare_number(claim["quantity"], total, claim["qualifier"]) == "consistent":
+            return Verdict("consistent", text + (f". Decided by rule 2: the claim speaks of trials investigating baclofen, which "
+                                                 f"includes completed ones not yet published, and its number is that review's total; "
+                                                 f"by rule 1 (published only) it would be {published}"))
+    return Verdict(published, text + f". Decided by rule 1 (published trials): {published}; rule 2 does not match either")
 
 
 @check("high_dose_trial_count")
@@ -278,9 +299,69 @@ def check_high_dose_trial_count(ev: Evidence, claim: pd.Series) -> Verdict:
                             f"{_fmt(claim['dose_threshold_mg_day'])} mg/day ({', '.join(high['label']) or 'none'}); claimed {_fmt(claim['quantity'])}")
 
 
+CONTENT_FIELDS = {"country": "country", "design": "design", "setting": "setting", "blinding": "blinding", "comparator": "comparator"}
+
+
+@check("study_content")
+def check_study_content(ev: Evidence, claim: pd.Series) -> Verdict:
+    """Each attribute the claim gives (claimed_value 'country=Netherlands; design=rct; setting=multicentre'):
+    country and design must equal the study's, a setting word must appear in its setting text."""
+    s = _study(ev, claim)
+    tested, failed = [], []
+    for part in str(claim["claimed_value"]).split(";"):
+        key, _, want = part.strip().partition("=")
+        if key not in CONTENT_FIELDS:
+            raise ValueError(f"claims.csv: {claim['claim_id']}: claimed_value names {key!r}, not one of {', '.join(CONTENT_FIELDS)}")
+        have = "" if pd.isna(s[CONTENT_FIELDS[key]]) else str(s[CONTENT_FIELDS[key]])
+        ok = want.lower() in have.lower() if key == "setting" else want in [x.strip() for x in have.split(";")]
+        (tested if ok else failed).append(f"{key} {want!r} ({'matches' if ok else 'but the study has'} {have[:80]!r})")
+    verdict = "inconsistent" if failed else ("consistent" if s["confidence"] != "low" else "unverifiable")
+    return Verdict(verdict, f"{s['label']}: " + "; ".join(tested + failed) + f"; identification confidence {s['confidence']}")
+
+
 @check("unverifiable")
 def check_unverifiable(ev: Evidence, claim: pd.Series) -> Verdict:
     return Verdict("unverifiable", claim["note"] if not pd.isna(claim["note"]) else "the data package holds nothing that could decide this")
+
+
+def _own_page(ev: Evidence, claim: pd.Series) -> str | None:
+    """The article's own reference, when every page behind the deciding value is that article."""
+    src = ev.sources.set_index("source_id")
+    own = src.loc[claim["source_id"], "ref_id"] if "ref_id" in src and claim["source_id"] in src.index else None
+    if pd.isna(own) or pd.isna(claim["study_id"]) or claim["check_kind"] not in DECIDING_FIELD:
+        return None
+    study = _study(ev, claim)
+    prov = ev.provenance
+    cell = prov[(prov["table"] == "studies") & (prov["row_key"] == claim["study_id"]) & (prov["field"] == DECIDING_FIELD[claim["check_kind"]])]
+    refs = set(cell["ref_id"].dropna()) or {study["ref_id"]}
+    return own if refs == {own} else None
+
+
+def _candidates(claim: pd.Series) -> list[tuple[str, str]]:
+    if "candidates" not in claim or pd.isna(claim["candidates"]):
+        return []
+    return [tuple(x.strip().split(":")) for x in str(claim["candidates"]).split(";") if x.strip()]
+
+
+def decide(ev: Evidence, claim: pd.Series) -> Verdict:
+    """A claim's verdict: never from the article's own page; against every candidate when the study is uncertain."""
+    own = _own_page(ev, claim)
+    if own:
+        return Verdict("unverifiable", f"the only source for this is the article making the claim ({own}); "
+                                       f"it cannot confirm itself")
+    candidates = _candidates(claim)
+    if not candidates:
+        return CHECKS[claim["check_kind"]](ev, claim)
+    results = []
+    for sid, conf in candidates:
+        one = claim.copy()
+        one["study_id"] = sid
+        results.append((sid, conf, CHECKS[claim["check_kind"]](ev, one)))
+    text = " | ".join(f"if {sid} ({conf} confidence): {v.verdict}: {v.evidence}" for sid, conf, v in results)
+    verdicts_found = {v.verdict for _, _, v in results}
+    if len(verdicts_found) == 1:
+        return Verdict(verdicts_found.pop(), f"the same for every candidate study: {text}")
+    return Verdict("depends_on_identification", f"depends on which study is meant: {text}")
 
 
 def verdicts(ev: Evidence, source: str | None = None) -> pd.DataFrame:
@@ -293,7 +374,7 @@ def verdicts(ev: Evidence, source: str | None = None) -> pd.DataFrame:
         claims = claims[claims["source_id"] == source]
     rows = []
     for _, claim in claims.iterrows():
-        v = CHECKS[claim["check_kind"]](ev, claim)
+        v = decide(ev, claim)
         rows.append({"claim_id": claim["claim_id"], "source_id": claim["source_id"],
                      "study_id": None if pd.isna(claim["study_id"]) else claim["study_id"],
                      "topic": claim["topic"], "claim": claim["paraphrase"], "verdict": v.verdict, "evidence": v.evidence})

@@ -181,6 +181,45 @@ def cmd_costs(args: argparse.Namespace) -> int:
     return 0
 
 
+@command("tsa")
+def cmd_tsa(args: argparse.Namespace) -> int:
+    from baclofen_evidence import costs, settling
+    from baclofen_evidence import tsa as trial_sequential
+
+    ev = load(_data_dir(args))
+    costs.check_currency(ev, args.currency)
+    t = trial_sequential.run(ev, args.outcome, args.control_proportion, args.rrr, args.mird, args.sd, args.alpha, args.beta,
+                             args.method, args.d2)
+    out = t.to_dict()
+    left = settling.remaining(t.ris_adjusted, t.accrued)
+    price = settling.price(ev, left, args.currency, args.cost_source)
+    out["cost_to_settle"] = {**price.to_dict(), "range": [p.to_dict() for p in settling.price_range(ev, left, args.currency)]}
+    if t.d2_observed == 0 and args.d2 is None:
+        out["sensitivity"] = trial_sequential.sensitivity(ev, t)
+    if args.format == "json":
+        print(json.dumps(strict_json(out), indent=2, ensure_ascii=False, allow_nan=False))
+        return 0
+    looks = pd.DataFrame(out["looks"])[["study_id", "year", "cumulative_participants", "fraction", "z", "z_efficacy",
+                                        "z_futility", "separate_look", "note"]]
+    if args.format == "csv":
+        emit([], "csv", looks)
+        return 0
+    i = t.inputs
+    if i.kind == "binary":
+        print(f"{t.outcome_label}: control event proportion {i.control_event_proportion:.3f}, RRR {i.rrr:.0%}, "
+              f"alpha {i.alpha:g} (two-sided), beta {i.beta:g}")
+    else:
+        print(f"{t.outcome_label}: minimal relevant difference {i.mird:g}, SD {i.sd:.3g}, alpha {i.alpha:g} (two-sided), beta {i.beta:g}")
+    print(f"D2 = {t.d2:.1%}; RIS {t.ris:,}, diversity-adjusted {t.ris_adjusted:,}; accrued {t.accrued:,.0f} "
+          f"({t.fraction:.1%}); Z-curve: {out['model']}; {out['orientation']}")
+    print(f"verdict: {t.verdict}: {t.verdict_text}")
+    print(t.conventional)
+    print(f"cost to settle: {left:,} more participants x {price.per_patient:,.0f} {price.currency} ({price.label}, {price.basis}) "
+          f"= {price.amount:,.0f} {price.currency}")
+    emit([], "table", looks.round(3))
+    return 0
+
+
 @command("render")
 def cmd_render(args: argparse.Namespace) -> int:
     from baclofen_evidence import render
@@ -221,8 +260,10 @@ def cmd_lab(args: argparse.Namespace) -> int:
 def cmd_reference_inputs(args: argparse.Namespace) -> int:
     from baclofen_evidence import reference
 
-    for path in reference.write_inputs(load(_data_dir(args)), Path(args.out)):
+    ev = load(_data_dir(args))
+    for path in reference.write_inputs(ev, Path(args.out)):
         print(path)
+    print(reference.write_rpact_cases(ev, Path(args.out).parent))
     return 0
 
 
@@ -264,6 +305,19 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument("--price-source", help="drug price (a cost_id in costs.csv; default: the NHS Drug Tariff 2018 price)")
     k.add_argument("--currency", default="USD", help="currency to show money in (default: USD)")
 
+    t = add("tsa", "trial sequential analysis of one outcome: RIS, boundaries, Z-curve, verdict, cost to settle")
+    t.add_argument("--outcome", required=True, help="relapse, abstinence, dropout, pct_days_abstinent or primary_drinking (approximate)")
+    t.add_argument("--control-proportion", type=float, metavar="P", help="control event proportion (binary; default: the pooled placebo arms)")
+    t.add_argument("--rrr", type=float, help="anticipated relative risk reduction (binary; default 0.2, or -0.2 = a 20%% increase for abstinence)")
+    t.add_argument("--mird", type=float, help="minimal relevant difference (continuous; default: the largest review's pooled estimate)")
+    t.add_argument("--sd", type=float, help="SD (continuous; default: the pooled SD of the trials' arms)")
+    t.add_argument("--alpha", type=float, default=0.05, help="two-sided type I error (default 0.05)")
+    t.add_argument("--beta", type=float, default=0.2, help="type II error (default 0.2: power 80%%)")
+    t.add_argument("--method", choices=["DL", "REML", "PM", "FE"], default="DL", help="model of the Z-curve (default DL, as the TSA program)")
+    t.add_argument("--d2", type=float, help="fix the diversity D2 (default: the observed one)")
+    t.add_argument("--cost-source", metavar="COST_ID", help="per-patient cost (default: Bacloville's budget per randomized patient)")
+    t.add_argument("--currency", default="USD", help="currency of the cost to settle (default: USD)")
+
     r = sub.add_parser("render", help="render every report in reports/reports.yml to HTML (make reports)",
                        description="render every report in reports/reports.yml to HTML")
     r.add_argument("--only", metavar="NAME,...", help="render only these reports")
@@ -277,7 +331,7 @@ def build_parser() -> argparse.ArgumentParser:
     lb.add_argument("--port", type=int, default=8888)
     lb.add_argument("--token", help="access token (default: $LAB_TOKEN, else a random one, printed)")
 
-    ri = add("reference-inputs", "write the analysis inputs that R metafor is checked on (make reference)", formats=False)
+    ri = add("reference-inputs", "write the analysis inputs that R metafor and rpact are checked on (make reference)", formats=False)
     ri.add_argument("--out", default=str(config.METAFOR_REFERENCE.parent / "inputs"), help="output directory")
     return parser
 

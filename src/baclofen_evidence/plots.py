@@ -32,7 +32,8 @@ DIRECTION_COLOURS = {
     "uncontrolled_improvement": "#67a9cf",
     "not_applicable": "#c2c2c2",
 }
-VERDICT_COLOURS = {"consistent": "#1b7837", "overstated": "#d9a400", "inconsistent": "#b2182b", "unverifiable": "#9e9e9e"}
+VERDICT_COLOURS = {"consistent": "#1b7837", "identified": "#a6dba0", "overstated": "#d9a400", "inconsistent": "#b2182b",
+                   "unverifiable": "#9e9e9e", "depends_on_identification": "#c2a5cf"}
 DESIGN_MARKERS = {
     "rct": "o", "quasi_randomized": "p", "open_label": "s", "observational_cohort": "D", "retrospective_review": "P", "case_series": "X",
     "case_report": "^", "human_laboratory": "v", "preclinical_animal": "*", "news_anecdote": "h", "registered_unreported": "d",

@@ -84,3 +84,45 @@ def write_inputs(ev: Evidence, directory: Path) -> list[Path]:
     conversion_inputs(ev).to_csv(path, index=False, float_format="%.12g", lineterminator="\n")
     written.append(path)
     return written
+
+
+# ---------------------------------------------------------------- rpact (trial sequential analysis)
+
+RPACT_CASES = "rpact_cases.json"
+# Fixed designs beside the reports' own: equal spacing, a first look too early to reach (bound infinite),
+# two looks, many looks, and other error rates. Looks spending under about 1e-6 of alpha after the first are
+# left out: there rpact's integration error (about 1e-8) moves the bounds, while tsa.ALPHA_FLOOR drops them.
+FIXED_DESIGNS = [
+    {"case": "equal_4", "alpha": 0.05, "beta": 0.2, "fractions": [0.25, 0.5, 0.75, 1.0]},
+    {"case": "unequal_4", "alpha": 0.05, "beta": 0.2, "fractions": [0.16, 0.4, 0.67, 1.0]},
+    {"case": "first_unreachable", "alpha": 0.05, "beta": 0.2, "fractions": [0.01, 0.4, 1.0]},
+    {"case": "two_looks", "alpha": 0.05, "beta": 0.1, "fractions": [0.5, 1.0]},
+    {"case": "many_looks", "alpha": 0.05, "beta": 0.2, "fractions": [0.2, 0.27, 0.33, 0.41, 0.58, 0.66, 0.77, 0.9, 1.0]},
+    {"case": "alpha_1pct", "alpha": 0.01, "beta": 0.1, "fractions": [0.3, 0.6, 1.0]},
+]
+# Continuous RIS against rpact's fixed-sample size with the normal approximation (same formula, independent code).
+CONTINUOUS_SIZES = [
+    {"case": "pda_like", "alpha": 0.05, "beta": 0.2, "mird": 9.07, "sd": 40.0},
+    {"case": "smd_02", "alpha": 0.05, "beta": 0.2, "mird": 0.2, "sd": 1.0},
+    {"case": "alpha_1pct", "alpha": 0.01, "beta": 0.1, "mird": 5.0, "sd": 20.0},
+]
+
+
+def rpact_cases(ev: Evidence) -> dict:
+    """The designs rpact is asked for: the fixed ones and every TSA report's own information fractions."""
+    from baclofen_evidence import tsa
+
+    designs = list(FIXED_DESIGNS)
+    for outcome in tsa.OUTCOMES:
+        t = tsa.run(ev, outcome)
+        designs.append({"case": f"tsa_{outcome}", "alpha": t.inputs.alpha, "beta": t.inputs.beta,
+                        "fractions": [round(float(f), 12) for f in t.design]})
+    return {"designs": designs, "continuous": CONTINUOUS_SIZES}
+
+
+def write_rpact_cases(ev: Evidence, directory: Path) -> Path:
+    import json
+
+    path = directory / RPACT_CASES
+    path.write_text(json.dumps(rpact_cases(ev), indent=1) + "\n", encoding="utf-8")
+    return path

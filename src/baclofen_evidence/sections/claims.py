@@ -30,10 +30,17 @@ class Report:
 
     def rules(self) -> None:
         bullets([
-            "<b>consistent</b>: the data bear the claim out, within the tolerance its wording allows;",
+            "<b>consistent</b>: the data bear the claim out, within the tolerance its wording allows; what the claim says "
+            "(a number, a direction, a country, design or setting) was tested, not only that a matching study exists;",
+            "<b>identified</b>: a matching study exists, but nothing the claim says about it was tested;",
             "<b>overstated</b>: the claim goes further than the data (a larger number, a firmer or wider conclusion);",
             "<b>inconsistent</b>: the data contradict it;",
-            "<b>unverifiable</b>: nothing in the data package can decide it.",
+            "<b>unverifiable</b>: nothing in the data package can decide it, or the only evidence for it is the article "
+            "making the claim (an article cannot confirm itself);",
+            "<b>depends on identification</b>: the article does not name its study, the candidates (each with the "
+            "confidence of its identification) get different verdicts, and each is shown;",
+            "Counts of trials are made two ways, published trials and published plus completed-but-unpublished ones; "
+            "the verdict names the rule that decides and why.",
             f"A number hedged with 'about' may be off by up to {claims.ABOUT_TOLERANCE:.0%}; an exact number must match at the "
             "precision the claim uses; money in another currency is converted at the average rate of the amount's year.",
             "Counts of RCTs include randomized trials of baclofen for alcohol dependence (relapse prevention, drinking reduction "
