@@ -197,7 +197,7 @@ def cmd_tsa(args: argparse.Namespace) -> int:
     if t.d2_observed == 0 and args.d2 is None:
         out["sensitivity"] = trial_sequential.sensitivity(ev, t)
     if args.format == "json":
-        print(json.dumps(strict_json(out), indent=2, ensure_ascii=False, allow_nan=False))
+        print(to_json(out))
         return 0
     looks = pd.DataFrame(out["looks"])[["study_id", "year", "cumulative_participants", "fraction", "z", "z_efficacy",
                                         "z_futility", "separate_look", "note"]]
