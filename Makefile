@@ -60,7 +60,7 @@ bench: $(STAMP) ## time the batch render against the naive papermill + nbconvert
 	@$(PY) -m compileall -q src
 	$(PY) benchmarks/run.py
 
-lab: $(STAMP) ## JupyterLab on 127.0.0.1 with a token (printed), opening notebooks/
+lab: $(STAMP) ## JupyterLab on 127.0.0.1 with a token (printed) on working copies in .lab/notebooks (PORT= to choose)
 	$(PY) -m baclofen_evidence lab
 
 browser: ## install Debian's chromium for the browser tests, if missing

@@ -253,7 +253,10 @@ def cmd_baseline(args: argparse.Namespace) -> int:
 def cmd_lab(args: argparse.Namespace) -> int:
     from baclofen_evidence import lab
 
-    return lab.main(args.port, args.token)
+    try:
+        return lab.main(args.port, args.token)
+    except lab.LabError as exc:
+        raise UsageError(str(exc)) from None
 
 
 @command("reference-inputs")
@@ -326,9 +329,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("baseline", help="re-execute notebooks/ and store their outputs as the nbval baseline (make baseline)",
                    description="re-execute notebooks/ and store their outputs as the nbval baseline")
-    lb = sub.add_parser("lab", help="JupyterLab on 127.0.0.1 with a token, opening notebooks/ (make lab)",
-                        description="JupyterLab on 127.0.0.1 with a token, opening notebooks/")
-    lb.add_argument("--port", type=int, default=8888)
+    lb = sub.add_parser("lab", help="JupyterLab on 127.0.0.1 with a token, on working copies of notebooks/ in .lab/ (make lab)",
+                        description="JupyterLab on 127.0.0.1 with a token, on working copies of notebooks/ in .lab/notebooks "
+                                    "(notebooks/ is the nbval baseline and stays untouched)")
+    lb.add_argument("--port", type=int, help="port (default: $PORT, else the first free one from 8888)")
     lb.add_argument("--token", help="access token (default: $LAB_TOKEN, else a random one, printed)")
 
     ri = add("reference-inputs", "write the analysis inputs that R metafor and rpact are checked on (make reference)", formats=False)
