@@ -260,3 +260,17 @@ def test_a_body_of_evidence_check_refuses_a_claimed_value_it_cannot_read(package
     edit_rows(package / "claims.csv", add)
     problems = [str(p) for p in validate(package)]
     assert any("claims.csv:6:claimed_value" in p and "proven, suggestive, not_proven" in p for p in problems), problems
+
+
+def test_the_claims_table_names_the_evidence_base_for_claims_about_no_study(monkeypatch, tmp_path):
+    from baclofen_evidence.sections import claims as section
+    from baclofen_evidence.sections import common
+
+    shown = []
+    monkeypatch.setattr(common, "display", shown.append)
+    source = "004_4b9c85084edf9aba"
+    section.Report(source=source, figures_dir=str(tmp_path)).verdict_table()
+    html = "".join(getattr(x, "data", "") for x in shown)
+    rows = load().claims
+    no_study = rows[(rows["source_id"] == source) & rows["study_id"].isna()]
+    assert len(no_study) >= 2 and html.count("(evidence base)") == len(no_study)
