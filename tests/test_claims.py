@@ -15,7 +15,7 @@ from baclofen_evidence import claims, coverage, settling, tsa
 from baclofen_evidence import meta_analysis as meta
 from baclofen_evidence.datapackage import load, validate
 from baclofen_evidence.parameters import ParameterError
-from tests.conftest import edit_rows
+from tests.conftest import set_cell
 
 
 @pytest.fixture(scope="module")
@@ -235,31 +235,27 @@ def test_a_trial_without_printed_numbers_falls_back_on_its_overview_effect_then_
     assert v.verdict == "consistent" and "Decided by the authors' direction only" in v.evidence
 
 
-def test_body_of_evidence_checks_run_on_a_package_without_trials_for_them(package):
-    """The fixture has no trial of the main outcomes: every check still answers, with a verdict."""
-    def add(rows):
-        template = dict.fromkeys(rows[0], "")
-        for i, (kind, value, study) in enumerate([("evidence_conclusive", "proven", ""), ("results_vary", "mixed", ""),
-                                                  ("few_trials_reason", "cost", ""), ("trial_inconclusive", "inconclusive", "gamma2015")]):
-            rows.append({**template, "claim_id": f"test_body_{i}", "source_id": rows[0]["source_id"], "topic": "certainty",
-                         "paraphrase": "A claim about the evidence.", "check_kind": kind, "claimed_value": value,
-                         "study_id": study, "locator": "paragraph 5"})
-
-    edit_rows(package / "claims.csv", add)
+def test_body_of_evidence_checks_on_the_fixture(package):
+    """The fixture's three made-up trials: every check answers, from the fixture's own analyses."""
     assert validate(package) == []
-    v = claims.verdicts(load(package)).set_index("claim_id")
-    assert set(v.loc[[f"test_body_{i}" for i in range(4)], "verdict"]) <= set(claims.VERDICTS)
+    ev = load(package)
+    v = claims.verdicts(ev).set_index("claim_id")
+    assert set(ev.claims.loc[ev.claims["check_kind"].isin(BODY_KINDS), "check_kind"]) == set(BODY_KINDS)
+    assert v.loc["test_cost_reason", "verdict"] == "unverifiable"
+    # the fixture has no published estimate to size the % days abstinent TSA by: said, not raised
+    assert "% days abstinent: no TSA: mird" in v.loc["test_proven", "evidence"]
+    assert v.loc["test_proven", "verdict"] in ("overstated", "inconsistent")
+    r = meta.run(ev, meta.OVERVIEW).result
+    if r is not None:
+        assert f"I² = {r.i2:.0f}%" in v.loc["test_mixed", "evidence"]
+    assert v.loc["test_gamma_inconclusive", "evidence"].startswith("Gamma 2015: primary outcome")
 
 
 def test_a_body_of_evidence_check_refuses_a_claimed_value_it_cannot_read(package):
-    def add(rows):
-        rows.append({**dict.fromkeys(rows[0], ""), "claim_id": "test_body_bad", "source_id": rows[0]["source_id"],
-                     "topic": "certainty", "paraphrase": "A claim.", "check_kind": "evidence_conclusive",
-                     "claimed_value": "favours_baclofen", "locator": "paragraph 5"})
-
-    edit_rows(package / "claims.csv", add)
+    row = set_cell(package / "claims.csv", {"claim_id": "test_proven"}, "claimed_value", "favours_baclofen")
     problems = [str(p) for p in validate(package)]
-    assert any("claims.csv:6:claimed_value" in p and "proven, suggestive, not_proven" in p for p in problems), problems
+    assert problems == [f"claims.csv:{row}:claimed_value: the evidence_conclusive check understands proven, suggestive, "
+                        "not_proven, not 'favours_baclofen'"]
 
 
 def test_the_claims_table_names_the_evidence_base_for_claims_about_no_study(monkeypatch, tmp_path):

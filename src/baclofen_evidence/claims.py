@@ -630,6 +630,10 @@ def check_trial_inconclusive(ev: Evidence, claim: pd.Series) -> Verdict:
     claimed = claim["claimed_value"]
     verdict = "consistent" if shown == (claimed == "conclusive") else "inconsistent"
     found = "a difference was shown" if shown else "no difference was shown"
+    says_shown = s["direction"] in POSITIVE | {"favours_control"}
+    if by != "the authors' direction only" and s["direction"] in POSITIVE | NULL and says_shown != shown:
+        # The numbers decide, but a reader comparing with the abstract should see why the two differ.
+        found += f", although the authors' direction is {s['direction'].replace('_', ' ')}"
     return Verdict(verdict, f"{where}. Decided by {by}: {found} (its statistical result only; risk of bias is not "
                             f"assessed here); claimed {claimed}")
 

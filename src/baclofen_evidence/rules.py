@@ -422,7 +422,7 @@ def claims_are_checkable(ev: Evidence) -> Iterable[Problem]:
         allowed = CLAIMED_VALUES.get(c["check_kind"])
         if allowed and not pd.isna(c["claimed_value"]) and c["claimed_value"] not in allowed:
             yield Problem(ev.file_of("claims"), _row(rownum), "claimed_value",
-                          f"a {c['check_kind']} check understands {', '.join(allowed)}, not {c['claimed_value']!r}")
+                          f"the {c['check_kind']} check understands {', '.join(allowed)}, not {c['claimed_value']!r}")
         if c["check_kind"] == "direction" and pd.isna(c["study_id"]) and pd.isna(c["as_of_year"]) and pd.isna(c["scope_country"]):
             yield Problem(ev.file_of("claims"), _row(rownum), "study_id",
                           "a direction check needs a study, or a set of studies (scope_country and/or as_of_year)")
