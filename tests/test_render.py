@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -123,22 +124,27 @@ def config_notebooks() -> Path:
 
 
 def test_failing_report_keeps_the_previous_html_and_figures_and_others_still_render(batch, tmp_path):
-    before = (batch["out"] / "meta.html").read_bytes()
-    figures_before = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in (batch["figs"] / "meta").iterdir()}
+    # A copy of the batch's output: the claims report is rewritten here from other data, and later tests compare
+    # the batch's own output with fresh renders of the batch's data.
+    out, figs = tmp_path / "out", tmp_path / "figs"
+    shutil.copytree(batch["out"], out)
+    shutil.copytree(batch["figs"], figs)
+    before = (out / "meta.html").read_bytes()
+    figures_before = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in (figs / "meta").iterdir()}
     other = copy_package(tmp_path / "data")  # different numbers, so rewritten figures would differ
     set_cell(other / "outcomes.csv", {"arm_id": "alpha2001_bac", "outcome_id": "abstinence"}, "events", "5")
     set_cell(other / "outcomes.csv", {"arm_id": "alpha2001_bac", "outcome_id": "abstinence"}, "percent", "25")
     config = write_reports_yml(tmp_path / "reports.yml", other,
                                [("meta", "meta_analysis.ipynb", {"outcome": "abstinence"}), ("claims", "claims.ipynb", {})])
-    outcomes = {o.name: o for o in render.render_all(jobs=1, reports_path=config, reports_dir=batch["out"], figures_dir=batch["figs"],
+    outcomes = {o.name: o for o in render.render_all(jobs=1, reports_path=config, reports_dir=out, figures_dir=figs,
                                                      notebooks_dir=notebooks_failing_late(tmp_path / "notebooks"))}
     assert not outcomes["meta"].ok and outcomes["claims"].ok
     assert "RuntimeError: late failure" in outcomes["meta"].error
-    assert (batch["out"] / "meta.html").read_bytes() == before
-    after = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in (batch["figs"] / "meta").iterdir()}
+    assert (out / "meta.html").read_bytes() == before
+    after = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in (figs / "meta").iterdir()}
     assert after == figures_before  # not rewritten, not even with the same bytes
-    assert not [p for p in batch["out"].iterdir() if p.name.startswith(".")]
-    assert not [p for p in batch["figs"].iterdir() if p.name.startswith(".")]  # no staging folder left behind
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]
+    assert not [p for p in figs.iterdir() if p.name.startswith(".")]  # no staging folder left behind
     text, code = render.summary(list(outcomes.values()))
     assert code == 1 and "FAILED meta" in text
 

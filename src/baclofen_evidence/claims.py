@@ -14,24 +14,35 @@ the data and returns a verdict and the evidence that decides it:
 
 Tolerances: a number hedged as "about" may differ by up to ABOUT_TOLERANCE (10%); an "exact" number
 must match after rounding to the precision the claim uses; "more than" and "at least" are inequalities.
+
+Claims about the body of evidence as a whole are decided from the analyses, never from a study's row:
+whether it is conclusive from the trial sequential analyses of the main efficacy outcomes and the
+overview synthesis (with its prediction interval and coverage); whether results vary from the overview's
+heterogeneity and the split of the trials' own results; why trials are few from nothing (the data hold
+budgets and counts, not reasons), with what can be computed shown; whether one trial was inconclusive
+from that trial's own primary result.
 """
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from typing import Callable
 
 import pandas as pd
 
 from baclofen_evidence import comparisons as comp
-from baclofen_evidence import costs
+from baclofen_evidence import costs, settling
+from baclofen_evidence import coverage as cov
+from baclofen_evidence import meta_analysis as meta
+from baclofen_evidence import tsa as trial_sequential
 from baclofen_evidence.datapackage import Evidence
 from baclofen_evidence.parameters import ParameterError
 
 VERDICTS = ("consistent", "identified", "overstated", "inconsistent", "unverifiable", "depends_on_identification")
 # The study field each check decides from: its cell-level provenance says whose page the value came from.
 DECIDING_FIELD = {"sample_size": "n_randomized", "duration": "duration_weeks", "year": "year", "direction": "direction",
-                  "existence": "design", "study_content": "design"}
+                  "existence": "design", "study_content": "design", "trial_inconclusive": "direction"}
 ABOUT_TOLERANCE = 0.10
 WEEKS_PER = {"weeks": 1.0, "months": 52 / 12, "year": 52.0}
 POSITIVE = {"favours_baclofen"}
@@ -317,6 +328,314 @@ def check_study_content(ev: Evidence, claim: pd.Series) -> Verdict:
         (tested if ok else failed).append(f"{key} {want!r} ({'matches' if ok else 'but the study has'} {have[:80]!r})")
     verdict = "inconsistent" if failed else ("consistent" if s["confidence"] != "low" else "unverifiable")
     return Verdict(verdict, f"{s['label']}: " + "; ".join(tested + failed) + f"; identification confidence {s['confidence']}")
+
+
+# ---------------------------------------------------------------- the body of evidence
+
+# The efficacy outcomes a TSA can decide: dropout measures acceptability, not efficacy, and the overview's TSA
+# is approximate (an SMD has no raw-scale difference), so neither can make baclofen "proven".
+MAIN_OUTCOMES = ("relapse", "abstinence", "pct_days_abstinent")
+# Cochrane Handbook 10.10.2: an I² of 50-90% "may represent substantial heterogeneity".
+SUBSTANTIAL_I2 = 50.0
+# Below three trials tau² and I² say little; a claim about the trials of an early year may rest on fewer.
+MIN_TRIALS_FOR_HETEROGENEITY = 3
+SIGNIFICANCE = 0.05
+RATIO_ESTIMATES = ("OR", "RR", "HR")
+
+# The analyses take about a second per package; every body-of-evidence claim reuses them.
+_MEMO: dict[int, tuple[weakref.ref, dict]] = {}
+
+
+def _memo(ev: Evidence) -> dict:
+    hit = _MEMO.get(id(ev))
+    if hit is None or hit[0]() is not ev:
+        hit = (weakref.ref(ev), {})
+        _MEMO[id(ev)] = hit
+        weakref.finalize(ev, _MEMO.pop, id(ev), None)
+    return hit[1]
+
+
+@dataclass
+class OutcomeEvidence:
+    """One outcome's default meta-analysis, its coverage and, where it can be run, its TSA."""
+
+    outcome_id: str
+    ma: meta.MetaAnalysis
+    coverage: cov.Coverage
+    tsa: trial_sequential.TSA | None
+    tsa_missing: str | None
+
+    @property
+    def label(self) -> str:
+        return self.ma.outcome_label
+
+    @property
+    def broad(self) -> bool:
+        return self.coverage.share is not None and not self.coverage.thin
+
+    @property
+    def firm(self) -> bool:
+        """Firm evidence of benefit: a non-approximate TSA crosses its efficacy boundary and the analysis is broad."""
+        return self.tsa is not None and not self.tsa.approximate and self.tsa.verdict == "firm_benefit" and self.broad
+
+    @property
+    def against(self) -> bool:
+        """Firm evidence of no (anticipated) benefit or of harm, on a broad analysis."""
+        return (self.tsa is not None and not self.tsa.approximate and self.tsa.verdict in ("futility", "firm_harm")
+                and self.broad)
+
+    def side(self) -> str | None:
+        """'ci' when the pooled CI lies on baclofen's side, 'point' when only the estimate does, else 'no'."""
+        r = self.ma.result
+        if r is None:
+            return None
+        sign = 1 if self.ma.better == "higher" else -1
+        if sign * r.ci_low > 0 and sign * r.ci_high > 0:
+            return "ci"
+        return "point" if sign * r.estimate > 0 else "no"
+
+
+def outcome_evidence(ev: Evidence, outcome_id: str) -> OutcomeEvidence:
+    memo = _memo(ev)
+    if outcome_id not in memo:
+        ma = meta.run(ev, outcome_id)
+        t, missing = None, None
+        if outcome_id not in trial_sequential.OUTCOMES:
+            missing = "no TSA is run for this outcome"
+        else:
+            try:
+                t = trial_sequential.run(ev, outcome_id)
+            except ParameterError as exc:
+                missing = f"no TSA: {exc}"
+        memo[outcome_id] = OutcomeEvidence(outcome_id, ma, cov.coverage(ma), t, missing)
+    return memo[outcome_id]
+
+
+def _pooled_text(o: OutcomeEvidence) -> str:
+    ma, r = o.ma, o.ma.result
+    if r is None:
+        return f"{o.label}: not pooled ({ma.reason_not_pooled})"
+    name = "Hedges' g" if ma.kind == "overview" else ma.measure
+    pi = "spans" if r.pi_low < 0 < r.pi_high else "excludes"
+    return (f"{o.label}: pooled {name} {ma.scale(r.estimate):.2f} (95% CI {ma.scale(r.ci_low):.2f} to {ma.scale(r.ci_high):.2f}, "
+            f"p = {r.p:.3g}), 95% prediction interval {ma.scale(r.pi_low):.2f} to {ma.scale(r.pi_high):.2f} ({pi} no effect), "
+            f"I² = {r.i2:.0f}%, tau² = {r.tau2:.3f}; {o.coverage.sentence()}")
+
+
+def _tsa_text(o: OutcomeEvidence) -> str:
+    if o.tsa is None:
+        return f"{o.label}: {o.tsa_missing}"
+    t = o.tsa
+    text = (f"{o.label}: TSA {t.verdict.replace('_', ' ')}, {t.accrued:,.0f} of {t.ris_adjusted:,} required participants "
+            f"(information fraction {t.fraction:.0%})")
+    if t.approximate:
+        text += ", approximate (SMD scale), never a firm verdict"
+    elif t.verdict in ("firm_benefit", "futility", "firm_harm") and not o.broad:
+        text += f", but on {o.coverage.sentence()}: under half of everyone randomized, so not counted as firm"
+    else:
+        text += f"; {o.coverage.sentence()}"
+    return text
+
+
+@check("evidence_conclusive")
+def check_evidence_conclusive(ev: Evidence, claim: pd.Series) -> Verdict:
+    """Is baclofen proven, promising, or not yet proven? Decided from the TSA of each main efficacy outcome (or of the
+    claim's outcome_id) and the pooled result (the overview synthesis, or the claim's outcome).
+
+    Firm evidence = a TSA efficacy boundary crossed for benefit on an outcome whose analysis holds at least half of
+    everyone randomized in the placebo-controlled RCTs (the overview's TSA is approximate and never firm).
+    * proven: consistent with firm evidence; otherwise overstated if the pooled CI lies on baclofen's side,
+      inconsistent if it does not (or a broad TSA rejects the anticipated effect);
+    * suggestive ('may help'): consistent if the pooled CI lies on baclofen's side, overstated if only the point
+      estimate does, inconsistent otherwise;
+    * not_proven ('more research is needed', 'data are limited'): consistent without firm evidence, inconsistent with it.
+    """
+    claimed = claim["claimed_value"]
+    named = not pd.isna(claim["outcome_id"])
+    if named and claim["outcome_id"] not in meta.analysis_outcomes(ev.descriptor):
+        return Verdict("unverifiable", f"{claim['outcome_id'].replace('_', ' ')}: no analysis here pools this outcome "
+                                       "(time-to-event results are not pooled)")
+    outcomes = [outcome_evidence(ev, o) for o in ((claim["outcome_id"],) if named else MAIN_OUTCOMES)]
+    pooled = outcomes[0] if named else outcome_evidence(ev, meta.OVERVIEW)
+    if pooled.ma.result is None:
+        return Verdict("unverifiable", f"{_pooled_text(pooled)}: nothing pooled can decide a claim about {pooled.label}")
+    tsas = outcomes if named else outcomes + [pooled]
+    firm = [o for o in outcomes if o.firm]
+    against = [o for o in outcomes if o.against]
+    side = pooled.side()
+    if claimed == "proven":
+        verdict = "consistent" if firm else ("overstated" if side == "ci" and not against else "inconsistent")
+    elif claimed == "suggestive":
+        verdict = "inconsistent" if against else {"ci": "consistent", "point": "overstated", "no": "inconsistent"}[side]
+    else:
+        verdict = "inconsistent" if firm else "consistent"
+    where = "on the claim's outcome" if named else f"on a main efficacy outcome ({', '.join(MAIN_OUTCOMES)})"
+    if firm:
+        finding = f"firm evidence of benefit {where}: {', '.join(o.label for o in firm)}"
+    else:
+        finding = f"no TSA boundary crossed for benefit with broad coverage {where}"
+    text = ("TSA: " + "; ".join(_tsa_text(o) for o in tsas) + ". Pooled: " + _pooled_text(pooled)
+            + f". So {finding}; the pooled CI {'lies on' if side == 'ci' else 'does not lie wholly on'} baclofen's side"
+            + f"; claimed {claimed.replace('_', ' ')}")
+    return Verdict(verdict, text)
+
+
+def _directions(ev: Evidence, as_of: float | None) -> pd.DataFrame:
+    ref = cov.reference_set(ev.studies, "placebo")
+    return ref if as_of is None or pd.isna(as_of) else ref[ref["year"] <= as_of]
+
+
+@check("results_vary")
+def check_results_vary(ev: Evidence, claim: pd.Series) -> Verdict:
+    """Do the trials' results vary or conflict (claimed 'mixed')? Two tests, on the placebo-controlled RCTs (those
+    published by as_of_year when given):
+
+    * heterogeneity: the overview synthesis has I² of at least 50% and a 95% prediction interval spanning no effect
+      (with fewer than three trials in it, not testable: the split decides alone);
+    * split: the trials' own primary results (studies.direction) include both a benefit and no difference, harm
+      or a mixed result; the signs of the per-trial overview effects are shown beside them.
+
+    consistent when both hold (or the split, where heterogeneity is not testable), overstated when one holds,
+    inconsistent when neither.
+    """
+    as_of = claim["as_of_year"]
+    o = outcome_evidence(ev, meta.OVERVIEW)
+    trials = o.ma.studies if pd.isna(as_of) or o.ma.studies.empty else o.ma.studies[o.ma.studies["year"] <= as_of]
+    r = o.ma.result if pd.isna(as_of) else meta.rerun(o.ma, trials)
+    scope = "" if pd.isna(as_of) else f" published by the end of {int(as_of)}"
+    dirs = _directions(ev, as_of)
+    if dirs.empty:
+        return Verdict("unverifiable", f"no placebo-controlled RCT{scope} in the data")
+    counts = dirs["direction"].value_counts()
+    found = set(counts.index)
+    split = bool(found & POSITIVE) and bool(found & (NULL | {"mixed"}))
+    listing = ", ".join(f"{d.replace('_', ' ')}: {n}" for d, n in counts.items())
+    text = f"the {len(dirs)} placebo-controlled RCTs{scope}, their own primary results: {listing} ({'split' if split else 'not split'})"
+    if not trials.empty:
+        pos, neg = int((trials["yi"] > 0).sum()), int((trials["yi"] < 0).sum())
+        pos_sig, neg_sig = int((trials["ci_low"] > 0).sum()), int((trials["ci_high"] < 0).sum())
+        text += (f"; per-trial overview effects (Hedges' g, {len(trials)} trials): {pos} favour baclofen ({pos_sig} with a CI "
+                 f"excluding no effect), {neg} favour placebo ({neg_sig} with a CI excluding no effect)")
+    if r is None or r.k < MIN_TRIALS_FOR_HETEROGENEITY:
+        verdict = "consistent" if split else "inconsistent"
+        text += (f"; heterogeneity not testable: {0 if r is None else r.k} trial(s){scope} in the overview synthesis "
+                 f"(fewer than {MIN_TRIALS_FOR_HETEROGENEITY}), so the split decides")
+    else:
+        spans = r.pi_low < 0 < r.pi_high
+        heterogeneous = r.i2 >= SUBSTANTIAL_I2 and spans
+        verdict = "consistent" if heterogeneous and split else ("overstated" if heterogeneous or split else "inconsistent")
+        text += (f"; overview synthesis{scope}: {r.k} trials, I² = {r.i2:.0f}%, tau² = {r.tau2:.3f}, 95% prediction interval "
+                 f"{r.pi_low:.2f} to {r.pi_high:.2f} ({'spans' if spans else 'excludes'} no effect): "
+                 f"{'substantial' if heterogeneous else 'not substantial'} heterogeneity (rule: I² ≥ {SUBSTANTIAL_I2:.0f}% "
+                 "and a prediction interval spanning no effect)")
+    return Verdict(verdict, text + f"; claimed {claim['claimed_value'].replace('_', ' ')}")
+
+
+@check("few_trials_reason")
+def check_few_trials_reason(ev: Evidence, claim: pd.Series) -> Verdict:
+    """Why are there so few trials (claimed_value: the reason given)? Always unverifiable: the data hold trial
+    budgets, grant awards and a count of trials, not funders' or researchers' reasons. The evidence shows what
+    can be computed: the trials (published by as_of_year when given), what they are known to have cost per
+    patient, and what settling each main outcome would cost (the TSA's missing participants priced at
+    Bacloville's budget per randomized patient, with the range over every budget and award)."""
+    as_of = claim["as_of_year"]
+    scope = "" if pd.isna(as_of) else f" published by the end of {int(as_of)}"
+    trials = _directions(ev, as_of)
+    n = int(trials["n_randomized"].sum(min_count=1)) if trials["n_randomized"].notna().any() else 0
+    parts = [f"the data hold {len(trials)} placebo-controlled RCTs{scope} ({n:,} randomized)"]
+    per_patient = settling.per_patient_costs(ev)
+    if per_patient.empty:
+        parts.append("no trial budget or grant award with a trial size")
+    else:
+        parts.append("known trial costs per randomized patient (every budget and award in the data): " + "; ".join(
+            f"{r.label} {_fmt(r.cost_per_patient)} {r.currency} ({r.basis})" for r in per_patient.itertuples()))
+        spent = settling.spent(ev)
+        parts.append(f"known trial spending {'at least ' if spent.lower_bound else ''}{_fmt(spent.total)} {spent.currency}")
+        for oid in MAIN_OUTCOMES:
+            o = outcome_evidence(ev, oid)
+            if o.tsa is None:
+                parts.append(f"{o.label}: {o.tsa_missing}")
+                continue
+            left = settling.remaining(o.tsa.ris_adjusted, o.tsa.accrued)
+            prices = settling.price_range(ev, left)
+            lo, hi = min(p.amount for p in prices), max(p.amount for p in prices)
+            default = settling.price(ev, left)
+            parts.append(f"to settle {o.label} (TSA: {left:,} more participants): {_fmt(default.amount)} {default.currency} at "
+                         f"{default.label}'s {default.basis} per patient (range {_fmt(lo)} to {_fmt(hi)})")
+    reason = str(claim["claimed_value"]).replace("_", " ")
+    return Verdict("unverifiable", "; ".join(parts) + f". The claimed reason ({reason}) is a motive of funders or researchers, "
+                                                      "which no table here records: the causal part cannot be decided")
+
+
+def _significant(e: pd.Series) -> tuple[bool | None, str]:
+    """Whether one printed primary result shows a difference at 5%, from its exact p, else its CI, else a p bound."""
+    parts = []
+    if e["measure"] != "none" and not pd.isna(e["estimate"]):
+        parts.append(f"{e['measure']} {e['estimate']:g}")
+    ci = not pd.isna(e["ci_low"]) and not pd.isna(e["ci_high"])
+    if ci:
+        parts.append(f"95% CI {e['ci_low']:g} to {e['ci_high']:g}")
+    if not pd.isna(e["stat_value"]):
+        parts.append(f"{e['stat_kind']} {e['stat_value']:g}")
+    if not pd.isna(e["p_value"]):
+        parts.append(f"p {e['p_relation']} {e['p_value']:g}")
+    text = ", ".join(parts) + f" ({e['ref_id']})"
+    if not pd.isna(e["p_value"]) and e["p_relation"] == "=":
+        return bool(e["p_value"] < SIGNIFICANCE), text
+    if ci:
+        null = 1.0 if e["measure"] in RATIO_ESTIMATES else 0.0
+        return bool(e["ci_low"] > null or e["ci_high"] < null), text
+    if not pd.isna(e["p_value"]):
+        if e["p_relation"] in ("<", "<=") and e["p_value"] <= SIGNIFICANCE:
+            return True, text
+        if e["p_relation"] == ">" and e["p_value"] >= SIGNIFICANCE:
+            return False, text
+    return None, text
+
+
+@check("trial_inconclusive")
+def check_trial_inconclusive(ev: Evidence, claim: pd.Series) -> Verdict:
+    """Was one trial's result inconclusive (or conclusive)? Its own primary result decides: the study-level results
+    printed for its primary outcome (estimates.csv, whole population, not secondary), each significant at 5% or not;
+    where they agree, they decide; otherwise its per-trial effect in the overview synthesis (CI excluding no effect
+    or not); otherwise the authors' direction (no difference or mixed = inconclusive). Only the statistical result is
+    tested, not the trial's risk of bias."""
+    s = _study(ev, claim)
+    primary = s["primary_outcome_id"]
+    e = ev.estimates
+    rows = e[(e["study_id"] == claim["study_id"]) & (e["outcome_id"] == primary) & (e["population"] != "subgroup")
+             & ~e["secondary"].fillna(False).astype(bool)]
+    tests = [_significant(r) for _, r in rows.iterrows()]
+    decided = {sig for sig, _ in tests if sig is not None}
+    where = f"{s['label']}: primary outcome {str(primary).replace('_', ' ')}; authors' direction {s['direction'].replace('_', ' ')}"
+    shown = None
+    if tests:
+        where += "; printed: " + "; ".join(t for _, t in tests)
+    if len(decided) == 1:
+        shown, by = decided.pop(), "its printed primary result"
+    o = outcome_evidence(ev, meta.OVERVIEW)
+    hit = o.ma.studies[o.ma.studies["study_id"] == claim["study_id"]] if not o.ma.studies.empty else o.ma.studies
+    if not hit.empty:
+        h = hit.iloc[0]
+        where += f"; in the overview synthesis: Hedges' g {h['yi']:.2f} (95% CI {h['ci_low']:.2f} to {h['ci_high']:.2f})"
+        if shown is None:
+            shown, by = bool(h["ci_low"] > 0 or h["ci_high"] < 0), "its effect in the overview synthesis"
+    if shown is None:
+        if s["direction"] in POSITIVE | {"favours_control"}:
+            shown, by = True, "the authors' direction only"
+        elif s["direction"] in ("no_difference", "mixed"):
+            shown, by = False, "the authors' direction only"
+        else:
+            return Verdict("unverifiable", f"{where}; no primary result in the data")
+    claimed = claim["claimed_value"]
+    verdict = "consistent" if shown == (claimed == "conclusive") else "inconsistent"
+    found = "a difference was shown" if shown else "no difference was shown"
+    says_shown = s["direction"] in POSITIVE | {"favours_control"}
+    if by != "the authors' direction only" and s["direction"] in POSITIVE | NULL and says_shown != shown:
+        # The numbers decide, but a reader comparing with the abstract should see why the two differ.
+        found += f", although the authors' direction is {s['direction'].replace('_', ' ')}"
+    return Verdict(verdict, f"{where}. Decided by {by}: {found} (its statistical result only; risk of bias is not "
+                            f"assessed here); claimed {claimed}")
 
 
 @check("unverifiable")

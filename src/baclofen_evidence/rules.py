@@ -400,6 +400,16 @@ CLAIM_NEEDS = {
     "trial_count": ("quantity", "as_of_year"),
     "high_dose_trial_count": ("quantity", "as_of_year", "dose_threshold_mg_day"),
     "unverifiable": (),
+    "evidence_conclusive": ("claimed_value",),
+    "results_vary": ("claimed_value",),
+    "few_trials_reason": ("claimed_value",),
+    "trial_inconclusive": ("study_id", "claimed_value"),
+}
+# The words a body-of-evidence check understands in claimed_value (claims.py gives each its rule).
+CLAIMED_VALUES = {
+    "evidence_conclusive": ("proven", "suggestive", "not_proven"),
+    "results_vary": ("mixed",),
+    "trial_inconclusive": ("inconclusive", "conclusive"),
 }
 
 
@@ -409,6 +419,10 @@ def claims_are_checkable(ev: Evidence) -> Iterable[Problem]:
         for col in CLAIM_NEEDS.get(c["check_kind"], ()):
             if pd.isna(c[col]):
                 yield Problem(ev.file_of("claims"), _row(rownum), col, f"a {c['check_kind']} check needs {col}")
+        allowed = CLAIMED_VALUES.get(c["check_kind"])
+        if allowed and not pd.isna(c["claimed_value"]) and c["claimed_value"] not in allowed:
+            yield Problem(ev.file_of("claims"), _row(rownum), "claimed_value",
+                          f"the {c['check_kind']} check understands {', '.join(allowed)}, not {c['claimed_value']!r}")
         if c["check_kind"] == "direction" and pd.isna(c["study_id"]) and pd.isna(c["as_of_year"]) and pd.isna(c["scope_country"]):
             yield Problem(ev.file_of("claims"), _row(rownum), "study_id",
                           "a direction check needs a study, or a set of studies (scope_country and/or as_of_year)")

@@ -45,6 +45,21 @@ class Report:
             "precision the claim uses; money in another currency is converted at the average rate of the amount's year.",
             "Counts of RCTs include randomized trials of baclofen for alcohol dependence (relapse prevention, drinking reduction "
             "or comorbid symptoms) and leave out alcohol-withdrawal trials.",
+            "<b>Claims about the body of evidence</b> are decided from the analyses:",
+        ])
+        bullets([
+            "<i>proven</i> is consistent only if a trial sequential analysis crosses its efficacy boundary on a main outcome ("
+            + ", ".join(m.replace("_", " ") for m in claims.MAIN_OUTCOMES) + ") whose analysis holds at least half of everyone "
+            "randomized in the placebo-controlled RCTs; otherwise it is overstated if the pooled result still favours baclofen, "
+            "inconsistent if not. <i>Not proven</i> ('more research is needed') is the converse; <i>may help</i> needs the "
+            "pooled confidence interval on baclofen's side. The overview's TSA is approximate and never firm;",
+            f"<i>mixed or varying results</i> need both substantial heterogeneity in the overview synthesis (I² of at least "
+            f"{claims.SUBSTANTIAL_I2:.0f}% and a 95% prediction interval spanning no effect) and trials whose own primary results "
+            "split between benefit and no difference;",
+            "<i>why trials are few</i> (cost, or anyone's interests) is unverifiable: the data hold budgets, grants and a count of "
+            "trials, not funders' reasons; the evidence shows the cost per patient and what settling each main outcome would cost;",
+            "<i>a trial was inconclusive</i> is judged on that trial's own primary result: its printed estimate or test, else its "
+            "effect in the overview synthesis, else the authors' direction.",
         ])
 
     def sources(self) -> None:
@@ -65,6 +80,6 @@ class Report:
             return
         labels = self.ev.studies.set_index("study_id")["label"]
         frame = pd.DataFrame({"Source": v["source_id"].str[:3], "Claim (paraphrased)": v["claim"],
-                              "Study": [labels.get(s, "") if s else "(evidence base)" for s in v["study_id"]],
+                              "Study": [labels.get(s, "") if isinstance(s, str) and s else "(evidence base)" for s in v["study_id"]],
                               "Verdict": v["verdict"], "Deciding evidence": v["evidence"]})
         table(frame, caption="Every claim, its verdict and the evidence that decides it")
