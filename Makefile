@@ -48,9 +48,10 @@ test: $(STAMP) browser ## run every test: unit, data, metafor reference, renderi
 baseline: $(STAMP) ## re-execute notebooks/ and store their outputs as the nbval baseline (after a deliberate change)
 	$(PY) -m baclofen_evidence baseline
 
-reference: $(STAMP) r ## regenerate tests/reference/metafor_reference.json with R metafor
+reference: $(STAMP) r ## regenerate tests/reference/metafor_reference.json and gosh_reference.json with R metafor
 	$(PY) -m baclofen_evidence reference-inputs
 	Rscript tests/reference/metafor_reference.R tests/reference
+	Rscript tests/reference/gosh_reference.R tests/reference
 
 bench: $(STAMP) ## time the batch render against the naive papermill + nbconvert CLI loop; writes benchmarks/
 	@$(PY) -m compileall -q src

@@ -11,7 +11,8 @@ bracket (a step leaving the bracket is replaced by bisection), rows frozen as th
 
 A row whose iteration does not converge within ``max_iter`` steps is returned with ``converged``
 False and NaN statistics, never a silent value. FE and DL are closed forms. Per subset: k, estimate,
-SE, τ², I², H² and Q, defined as metafor's rma.uni defines them (see pooling.py).
+SE, τ², I², H² and Q, defined as metafor's gosh() gives them (rma.uni's definitions, see pooling.py,
+except H² under DL: Q/df).
 
 Subsets are numbered 1 .. 2^k - 1, bit j of the number marking study j, so a range of numbers is a
 chunk of the enumeration that any worker can rebuild from two integers. Above ``max_subsets``
@@ -236,7 +237,9 @@ def fit(yi: np.ndarray, vi: np.ndarray, masks: np.ndarray, method: str = "REML",
         sw = w.sum(1)
         estimate = (w * y).sum(1) / sw
         se = 1 / np.sqrt(sw)
-        if method == "FE":
+        if method in ("FE", "DL"):
+            # For DL, τ²/(τ² + s²) equals (Q - df)/Q; H² is Q/df, as metafor's gosh() fast path gives it
+            # (rma.uni's DL fit says 1 where Q < df).
             i2 = np.where(multi & (q > 0), np.maximum(0.0, 100 * (q - df) / q), 0.0)
             h2 = np.where(multi, q / df, 1.0)
         else:
