@@ -68,7 +68,7 @@ r: ## install R and metafor from Debian, if missing
 		$(SUDO) apt-get install -y -qq --no-install-recommends r-base-core r-cran-metafor r-cran-jsonlite >/dev/null; }
 
 lock: | $(UV) ## re-resolve requirements.lock from pyproject.toml (then update environment.yml to match)
-	$(UV) pip compile --quiet pyproject.toml --extra dev --python-version 3.11 \
+	$(UV) pip compile --quiet pyproject.toml --extra dev --extra cluster --python-version 3.11 \
 		--python-platform x86_64-manylinux_2_28 --generate-hashes -o requirements.lock
 
 clean: ## remove the environment and generated output (reports, figures)

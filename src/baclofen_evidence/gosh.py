@@ -25,6 +25,7 @@ pool (the default for large jobs), or a Dask distributed client.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import math
 import os
 from dataclasses import dataclass, field
@@ -307,6 +308,35 @@ def default_workers() -> int:
     return max(1, os.cpu_count() or 1)
 
 
+@contextlib.contextmanager
+def executor_for(where: str | None, workers: int | None = None):
+    """An executor by name: None or "auto" (run() chooses), "inline", "process", or a Dask scheduler
+    address (tcp://host:port), whose distributed Client takes the chunks as a process pool would."""
+    if where in (None, "auto", "inline"):
+        yield None if where != "inline" else _Inline()
+    elif where == "process":
+        import multiprocessing
+
+        with cf.ProcessPoolExecutor(workers or default_workers(), mp_context=multiprocessing.get_context("forkserver")) as ex:
+            yield ex
+    else:
+        try:
+            from distributed import Client
+        except ImportError:
+            raise ValueError("a Dask scheduler address needs the optional extra `cluster` (dask, distributed)") from None
+        with Client(where) as client:
+            yield client
+
+
+class _Inline(cf.Executor):
+    """Runs each task at once in this process (the executor interface without workers)."""
+
+    def submit(self, fn, /, *args, **kwargs):
+        future = cf.Future()
+        future.set_result(fn(*args, **kwargs))
+        return future
+
+
 def run(yi, vi, studies: Sequence[str] | None = None, method: str = "REML", max_subsets: int = MAX_SUBSETS,
         seed: int = SEED, executor: cf.Executor | object | None = None, chunk: int = CHUNK,
         max_iter: int = MAX_ITER, workers: int | None = None) -> GoshResult:
@@ -340,7 +370,7 @@ def run(yi, vi, studies: Sequence[str] | None = None, method: str = "REML", max_
         else:
             futures = [executor.submit(fit_chunk, yi, vi, method, c, max_iter) for c in chunks]
             parts = [f.result() for f in futures]
-            used = type(executor).__name__
+            used = "inline" if isinstance(executor, _Inline) else type(executor).__name__
     finally:
         if own is not None:
             own.shutdown()
