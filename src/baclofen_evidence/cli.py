@@ -222,6 +222,30 @@ def cmd_gosh(args: argparse.Namespace) -> int:
     return 0
 
 
+@command("multiverse")
+def cmd_multiverse(args: argparse.Namespace) -> int:
+    from baclofen_evidence import multiverse
+
+    mv = multiverse.build(load(_data_dir(args)))
+    if args.format == "json":
+        doc = {"summary": mv.summary(), "defaults": multiverse.defaults_text(),
+               "dropped_by_reason": mv.drop_reasons().to_dict("records"),
+               "choices": multiverse.choice_effects(mv).to_dict("records"),
+               "levels": multiverse.level_shifts(mv).to_dict("records"),
+               "specifications": mv.specs.to_dict("records"), "dropped": mv.dropped.to_dict("records")}
+        print(json.dumps(strict_json(doc), indent=2, ensure_ascii=False, allow_nan=False))
+    elif args.format == "csv":
+        emit([], "csv", mv.specs)
+    else:
+        s = mv.summary()
+        print(f"{s['specifications']} specifications of a grid of {s['grid']} ({s['dropped']} dropped); "
+              f"{s['share_favouring_baclofen']:.0%} favour baclofen, {s['share_ci_excludes_null']:.0%} have a 95% CI excluding no effect; "
+              f"median SMD {s['median_estimate']:.2f} ({s['min_estimate']:.2f} to {s['max_estimate']:.2f})")
+        emit([], "table", mv.drop_reasons())
+        emit([], "table", multiverse.choice_effects(mv).round(3))
+    return 0
+
+
 @command("render")
 def cmd_render(args: argparse.Namespace) -> int:
     from baclofen_evidence import render
@@ -313,6 +337,8 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--workers", type=int, metavar="N", help="worker processes (default: the number of cores)")
     g.add_argument("--scheduler", metavar="ADDRESS",
                    help="'inline', 'process', or a Dask scheduler address (tcp://host:port; needs the extra `cluster`)")
+
+    add("multiverse", "every defensible analysis: trial sets x outcomes x estimators x HKSJ x dose bands (specification curve)")
 
     r = sub.add_parser("render", help="render every report in reports/reports.yml to HTML (make reports)",
                        description="render every report in reports/reports.yml to HTML")

@@ -100,10 +100,11 @@ def _oriented(outcome: str, measure: str, better: str) -> float:
 
 
 def build(ev: Evidence, outcomes: dict[str, str] | None = None, estimators=ESTIMATORS, hksj=HKSJ,
-          dose_bands=tuple(DOSE_BANDS)) -> Multiverse:
-    """Every specification of the grid, pooled; impossible and duplicate combinations dropped, with why."""
+          dose_bands=tuple(DOSE_BANDS), cache: dict | None = None) -> Multiverse:
+    """Every specification of the grid, pooled; impossible and duplicate combinations dropped, with why.
+    ``cache``: meta_analysis.run()'s row cache, shared with the caller's other analyses of ``ev``."""
     outcomes = outcomes or OUTCOMES
-    cache: dict = {}
+    cache = {} if cache is None else cache
     defs = meta.analysis_outcomes(ev.descriptor)
     bases = {(o, d): meta.run(ev, o, m, **DOSE_BANDS[d], cache=cache) for o, m in outcomes.items() for d in dose_bands}
     left_out = sorted({sid for ma in bases.values() for sid in ma.studies.get("study_id", [])},
@@ -192,7 +193,7 @@ def level_shifts(mv: Multiverse) -> pd.DataFrame:
         others = [d for d in DIMENSIONS if d != dim]
         base = s[s[dim] == DEFAULT[dim]].set_index(others)
         for level, part in s[s[dim] != DEFAULT[dim]].groupby(dim, sort=False):
-            joined = part.set_index(others).join(base[["estimate", "ci_excludes_null"]], rsuffix="_default", how="inner")
+            joined = part.set_index(others).join(base[["estimate", "ci_excludes_null"]].add_suffix("_default"), how="inner")
             if joined.empty:
                 continue
             shift = joined["estimate"] - joined["estimate_default"]
