@@ -56,9 +56,9 @@ def _settings(trials: str) -> dict:
     return {"exclude": [trials.removeprefix("without ")]}
 
 
-def test_every_twentieth_specification_equals_the_meta_analysis_with_its_settings(ev, mv):
+def test_every_nineteenth_specification_equals_the_meta_analysis_with_its_settings(ev, mv):
     """Each row re-run from scratch, without the multiverse's row cache, through meta_analysis.run()."""
-    sample = mv.specs.iloc[::20]
+    sample = mv.specs.iloc[::19]  # 19: coprime with the 8 estimator variants, so every estimator comes up
     assert len(sample) >= 10 and set(sample["estimator"]) == set(mvm.ESTIMATORS)
     for row in sample.itertuples():
         m = mvm.OUTCOMES[row.outcome]
