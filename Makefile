@@ -53,7 +53,7 @@ reference: $(STAMP) r ## regenerate tests/reference/metafor_reference.json and g
 	Rscript tests/reference/metafor_reference.R tests/reference
 	Rscript tests/reference/gosh_reference.R tests/reference
 
-bench: $(STAMP) ## time the batch render against the naive papermill + nbconvert CLI loop; writes benchmarks/
+bench: $(STAMP) r ## time the batch render against the naive CLI loop, and GOSH against R metafor's gosh(); writes benchmarks/
 	@$(PY) -m compileall -q src
 	$(PY) benchmarks/run.py
 

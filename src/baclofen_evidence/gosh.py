@@ -6,7 +6,9 @@ that matrix, so one numpy expression fits thousands of subsets at once. τ² for
 root of an estimating equation solved for all rows together by Newton steps kept inside a per-row
 bracket (a step leaving the bracket is replaced by bisection), rows frozen as they converge:
 
-* REML: the REML score Σw²(y-μ)² - (Σw - Σw²/Σw) = 0 (what pooling.tau2_reml solves with brentq);
+* REML: the REML score Σw²(y-μ)² - (Σw - Σw²/Σw) = 0 near the restricted likelihood's highest
+  point (a grid scan finds it: the likelihood can have a second mode, and τ² = 0 can beat an interior
+  root, which metafor checks too);
 * PM: the generalised Q, Σw(y-μ)² = k - 1 (pooling.tau2_pm).
 
 A row whose iteration does not converge within ``max_iter`` steps is returned with ``converged``
@@ -134,23 +136,105 @@ def _pm_score(tau2, y, v, m):
 SCORES = {"REML": _reml_score, "PM": _pm_score}
 
 
+def _reml_loglik(tau2, y, v, m):
+    """The restricted log-likelihood, up to a constant."""
+    w = m / (v + tau2[:, None])
+    w1 = w.sum(1)
+    mu = (w * y).sum(1) / w1
+    logdet = (m * np.log(v + tau2[:, None])).sum(1)
+    return -0.5 * (logdet + np.log(w1) + (w * (y - mu[:, None]) ** 2).sum(1))
+
+
+GRID = 40  # points of the REML likelihood scan, from hi·1e-10 to hi: about 1.8 times apart
+
+
+def _reml_bracket(y, v, m, hi):
+    """A bracket around the highest of the restricted likelihood's modes.
+
+    The REML likelihood can have a mode at τ² = 0 and another inside; metafor climbs from a start
+    value and then keeps τ² = 0 if that is higher (its ll0check). Scanning a grid that holds 0 and
+    keeping the neighbours of its best point finds the global maximum the same way for every row.
+    """
+    grid = np.concatenate([np.zeros((len(m), 1)), hi[:, None] * np.logspace(-10, 0, GRID)[None, :]], axis=1)
+    ll = np.stack([_reml_loglik(grid[:, j], y, v, m) for j in range(grid.shape[1])], axis=1)
+    best = np.nanargmax(np.where(np.isfinite(ll), ll, -np.inf), axis=1)
+    r = np.arange(len(m))
+    return grid[r, np.maximum(best - 1, 0)], grid[r, np.minimum(best + 1, grid.shape[1] - 1)]
+
+
 def solve_tau2(method: str, y: np.ndarray, v: np.ndarray, m: np.ndarray, max_iter: int = MAX_ITER,
                xtol: float = XTOL) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """τ² for every row of the mask matrix m; returns (tau2, converged, iterations).
 
-    Rows whose estimating function is <= 0 at τ² = 0 (or with k = 1) get 0, as pooling._root does.
-    The others are bracketed, [0, 10 var(y)] widened tenfold until the function turns negative,
-    then refined by Newton steps that fall back on bisection whenever a step would leave the bracket.
+    PM: the generalised Q falls monotonically, so its single root is bracketed by [0, hi] (hi:
+    10 var(y), widened tenfold until Q - (k-1) turns negative) and 0 is the answer where the
+    function starts at or below 0. REML: the bracket is narrowed first to the neighbourhood of the
+    likelihood's highest point (see _reml_bracket), and τ² = 0 is kept where it beats the interior
+    root. Within the bracket, Newton steps fall back on bisection whenever a step would leave it.
     """
     score = SCORES[method]
     n = m.shape[0]
     tau2 = np.zeros(n)
     converged = np.ones(n, dtype=bool)
     iterations = np.zeros(n, dtype=np.int64)
-    k = m.sum(1)
-    rows = np.flatnonzero(k > 1)
+    rows = np.flatnonzero(m.sum(1) > 1)
     if rows.size == 0:
         return tau2, converged, iterations
+    mr = m[rows]
+    kr = mr.sum(1)
+    mean = (mr * y).sum(1) / kr
+    hi = np.maximum(1.0, 10 * (mr * (y - mean[:, None]) ** 2).sum(1) / kr)  # pooling._root's upper bound
+    s_hi, _ = score(hi, y, v, mr)
+    for _ in range(60):  # 10^60 past any variance on a log or natural scale
+        wide = s_hi > 0
+        if not wide.any():
+            break
+        hi[wide] *= 10
+        s_hi[wide] = score(hi[wide], y, v, mr[wide])[0]
+    bounded = ~(s_hi > 0)
+    lo = np.zeros(rows.size)
+    if method == "REML":
+        lo, hi = _reml_bracket(y, v, mr, hi)
+    s_lo, _ = score(lo, y, v, mr)
+    # Where the function is <= 0 at the bracket's lower end 0, τ² = 0; elsewhere a root lies inside.
+    inner = bounded & (s_lo > 0)
+    # Start from the DerSimonian-Laird value where it is inside the bracket: close to the root, so
+    # Newton rarely needs the bisection fallback.
+    w = mr / v
+    w1 = w.sum(1)
+    mu = (w * y).sum(1) / w1
+    dl = ((w * (y - mu[:, None]) ** 2).sum(1) - (kr - 1)) / (w1 - (w * w).sum(1) / w1)
+    x = np.where((dl > lo) & (dl < hi), dl, (lo + hi) / 2)
+    active = np.flatnonzero(inner)
+    done = ~inner & bounded
+    steps = np.zeros(rows.size, dtype=np.int64)
+    for _ in range(max_iter):
+        if active.size == 0:
+            break
+        xa = x[active]
+        s, ds = score(xa, y, v, mr[active])
+        steps[active] += 1
+        pos = s > 0
+        lo[active] = np.where(pos, xa, lo[active])
+        hi[active] = np.where(pos, hi[active], xa)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            newton = xa - s / ds
+        la, ha = lo[active], hi[active]
+        inside = np.isfinite(newton) & (newton > la) & (newton < ha)
+        nxt = np.where(inside, newton, (la + ha) / 2)
+        tol = xtol + 4 * np.finfo(float).eps * np.abs(nxt)
+        fin = (np.abs(nxt - xa) <= tol) | (s == 0) | (ha - la <= tol)
+        x[active] = np.where(s == 0, xa, nxt)
+        done[active[fin]] = True
+        active = active[~fin]
+    out = np.where(inner, x, 0.0)
+    if method == "REML":  # metafor's ll0check: the boundary wins where its likelihood is higher
+        zero = np.zeros(rows.size)
+        out = np.where(inner & (_reml_loglik(zero, y, v, mr) > _reml_loglik(out, y, v, mr)), 0.0, out)
+    tau2[rows] = np.where(done, out, np.nan)
+    converged[rows] = done
+    iterations[rows] = steps
+    return tau2, converged, iterations
     s0, _ = score(np.zeros(rows.size), y, v, m[rows])
     rows = rows[s0 > 0]
     if rows.size == 0:
