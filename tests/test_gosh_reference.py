@@ -49,5 +49,18 @@ def test_reference_has_heterogeneous_subsets_for_the_iterative_estimators():
             assert (tau2 > 1e-3).sum() > 100, (case, method)
 
 
+def test_a_likelihood_with_two_modes_takes_the_higher_one_as_metafor_does():
+    """Bangert-Drowns et al. 2004, five studies: the REML score is negative at τ² = 0, yet the likelihood
+    is higher at an interior mode; a root search that stops at the boundary would return 0."""
+    entry = REFERENCE["cases"]["bangertdrowns2004_two_modes"]
+    full = entry["fits"]["REML"]["members"].index("11111")
+    assert entry["fits"]["REML"]["tau2"][full] > 0.01
+    res = gosh.run(entry["yi"], entry["vi"], method="REML")
+    assert res.stats["tau2"].iloc[-1] == pytest.approx(entry["fits"]["REML"]["tau2"][full], abs=TOLERANCE["tau2"])
+    y, v = np.array(entry["yi"])[None, :], np.array(entry["vi"])[None, :]
+    score0, _ = gosh._reml_score(np.zeros(1), y, v, np.ones((1, 5)))
+    assert score0[0] < 0
+
+
 def test_reference_was_fitted_with_a_tight_threshold():
     assert REFERENCE["control"]["threshold"] <= 1e-10

@@ -25,6 +25,11 @@ bcg <- escalc(measure = "RR", ai = tpos, bi = tneg, ci = cpos, di = cneg, data =
 cases[["bcg_colditz1994_first10_RR"]] <- data.frame(study = paste(bcg$author, bcg$year), yi = as.numeric(bcg$yi),
                                                     vi = as.numeric(bcg$vi))
 
+# Five studies of Bangert-Drowns et al. (2004) whose REML likelihood has a mode at tau2 = 0 and a higher
+# one inside (the REML score is negative at 0, positive further on): the interior mode is the estimate.
+bd <- metadat::dat.bangertdrowns2004[c(1, 3, 4, 6, 7), ]
+cases[["bangertdrowns2004_two_modes"]] <- data.frame(study = paste(bd$author, bd$year), yi = bd$yi, vi = bd$vi)
+
 out <- list(metafor_version = as.character(packageVersion("metafor")), control = ctrl, cases = list())
 for (case in names(cases)) {
   d <- cases[[case]]
