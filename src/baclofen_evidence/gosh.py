@@ -145,21 +145,46 @@ def _reml_loglik(tau2, y, v, m):
     return -0.5 * (logdet + np.log(w1) + (w * (y - mu[:, None]) ** 2).sum(1))
 
 
-GRID = 40  # points of the REML likelihood scan, from hi·1e-10 to hi: about 1.8 times apart
+def _reml_score_sign(tau2, y, v, m):
+    """The REML score alone (the grid scan needs only its sign): fewer passes than _reml_score."""
+    w = m / (v + tau2[:, None])
+    w1 = w.sum(1)
+    mu = np.einsum("ij,ij->i", w, np.broadcast_to(y, w.shape)) / w1
+    wr = w * (y - mu[:, None])
+    return np.einsum("ij,ij->i", wr, wr) - w1 + np.einsum("ij,ij->i", w, w) / w1
+
+
+GRID = 48  # points of the REML score scan, from hi·1e-12 to hi: about 1.8 times apart
 
 
 def _reml_bracket(y, v, m, hi):
-    """A bracket around the highest of the restricted likelihood's modes.
+    """A bracket around the highest interior mode of the restricted likelihood.
 
-    The REML likelihood can have a mode at τ² = 0 and another inside; metafor climbs from a start
-    value and then keeps τ² = 0 if that is higher (its ll0check). Scanning a grid that holds 0 and
-    keeping the neighbours of its best point finds the global maximum the same way for every row.
+    The REML likelihood can have a mode at τ² = 0 and another inside, even where the score is
+    negative at 0. metafor climbs by Fisher scoring from the Hedges (HE) estimate and then keeps
+    τ² = 0 if that is higher (its ll0check). Here the score is scanned on a grid from 0 to hi that
+    also holds the HE estimate: every step from positive to negative brackets an interior mode (so
+    the one metafor climbs to is among them), and where there are several, the one with the highest
+    likelihood at its ends is kept. Rows without one get the bracket [0, 0], so τ² = 0.
     """
-    grid = np.concatenate([np.zeros((len(m), 1)), hi[:, None] * np.logspace(-10, 0, GRID)[None, :]], axis=1)
-    ll = np.stack([_reml_loglik(grid[:, j], y, v, m) for j in range(grid.shape[1])], axis=1)
-    best = np.nanargmax(np.where(np.isfinite(ll), ll, -np.inf), axis=1)
-    r = np.arange(len(m))
-    return grid[r, np.maximum(best - 1, 0)], grid[r, np.minimum(best + 1, grid.shape[1] - 1)]
+    n = len(m)
+    k = m.sum(1)
+    mean = (m * y).sum(1) / k
+    he = np.maximum(0.0, ((m * (y - mean[:, None]) ** 2).sum(1) - (k - 1) / k * (m * v).sum(1)) / (k - 1))
+    grid = np.concatenate([np.zeros((n, 1)), hi[:, None] * np.logspace(-12, 0, GRID)[None, :],
+                           np.minimum(he, hi)[:, None]], axis=1)
+    grid.sort(axis=1)
+    score = np.stack([_reml_score_sign(grid[:, j], y, v, m) for j in range(grid.shape[1])], axis=1)
+    down = (score[:, :-1] > 0) & (score[:, 1:] <= 0)
+    best = down.argmax(1)  # the first crossing; rows with several are settled by the likelihood below
+    several = np.flatnonzero(down.sum(1) > 1)
+    if several.size:
+        ll = np.stack([_reml_loglik(grid[several, j], y, v, m[several]) for j in range(grid.shape[1])], axis=1)
+        height = np.where(down[several], np.maximum(ll[:, :-1], ll[:, 1:]), -np.inf)
+        best[several] = height.argmax(1)
+    found = down.any(1)
+    r = np.arange(n)
+    return np.where(found, grid[r, best], 0.0), np.where(found, grid[r, best + 1], 0.0)
 
 
 def solve_tau2(method: str, y: np.ndarray, v: np.ndarray, m: np.ndarray, max_iter: int = MAX_ITER,
