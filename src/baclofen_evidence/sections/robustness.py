@@ -69,7 +69,8 @@ class Report:
             f"GOSH models: FE, DL, REML and PM for {esc(first)}; {esc(self.gosh_method)} for the other analyses. Per subset: k, "
             "estimate, SE, τ², I², H² and Q, equal to metafor's gosh() to 1e-6 (tests/test_gosh_reference.py).",
             "τ² for REML and PM: Newton steps inside a bracket, to 1e-12, for all subsets at once; a subset whose iteration does "
-            f"not converge in {gosh.MAX_ITER} steps is counted and shown as not converged, never given a value.",
+            f"not converge in {gosh.MAX_ITER} steps is counted and shown as not converged, never given a value. Where the REML "
+            "likelihood has two modes, the higher one (τ² = 0 included) is the estimate.",
             "GOSH plots: subsets of at least 2 trials, estimate against I², as hexagon counts on a log colour scale.",
             "Influence of a trial: mean estimate (and mean I²) of the subsets that contain it minus that of the subsets that do "
             "not; over all subsets every other trial is equally often in both groups, so the difference is the trial's own pull.",
