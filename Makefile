@@ -51,12 +51,13 @@ fuzz: $(STAMP) ## explore with the property-based fuzzers for longer, with fresh
 baseline: $(STAMP) ## re-execute notebooks/ and store their outputs as the nbval baseline (after a deliberate change)
 	$(PY) -m baclofen_evidence baseline
 
-reference: $(STAMP) r ## regenerate tests/reference/metafor_reference.json (R metafor) and rpact_reference.json (R rpact)
+reference: $(STAMP) r ## regenerate tests/reference/: metafor_reference.json and gosh_reference.json (R metafor), rpact_reference.json (R rpact)
 	$(PY) -m baclofen_evidence reference-inputs
 	Rscript tests/reference/metafor_reference.R tests/reference
+	Rscript tests/reference/gosh_reference.R tests/reference
 	Rscript tests/reference/rpact_reference.R tests/reference
 
-bench: $(STAMP) ## time the batch render against the naive papermill + nbconvert CLI loop; writes benchmarks/
+bench: $(STAMP) r ## time the batch render against the naive CLI loop, and GOSH against R metafor's gosh(); writes benchmarks/
 	@$(PY) -m compileall -q src
 	$(PY) benchmarks/run.py
 
@@ -71,7 +72,7 @@ r: ## install R, metafor and rpact from Debian, if missing
 		$(SUDO) apt-get install -y -qq --no-install-recommends r-base-core r-cran-metafor r-cran-rpact r-cran-jsonlite >/dev/null; }
 
 lock: | $(UV) ## re-resolve requirements.lock from pyproject.toml (then update environment.yml to match)
-	$(UV) pip compile --quiet pyproject.toml --extra dev --python-version 3.11 \
+	$(UV) pip compile --quiet pyproject.toml --extra dev --extra cluster --python-version 3.11 \
 		--python-platform x86_64-manylinux_2_28 --generate-hashes -o requirements.lock
 
 clean: ## remove the environment and generated output (reports, figures)

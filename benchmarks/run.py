@@ -8,6 +8,9 @@ Measured side by side in one run, on the default batch of reports/reports.yml:
 * floor: each report's analysis as a plain Python script (imports included), one process per report,
   one after another: what the reports cost with no notebook machinery at all.
 
+Then GOSH against R metafor's gosh() on the same 16 studies (benchmarks/gosh.py; needs Rscript and
+metafor: `make r`). `--only render` or `--only gosh` runs one of the two.
+
 Writes benchmarks/results.json and benchmarks/RESULTS.md.
 """
 
@@ -76,7 +79,28 @@ def batch(out: Path, jobs: int | None) -> None:
     assert all(o.ok for o in outcomes), [o.error for o in outcomes if not o.ok]
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", choices=["render", "gosh"], help="run one of the two benchmarks (default: both)")
+    args = parser.parse_args(argv)
+    gosh_lines: list[str] = []
+    gosh_results = None
+    if args.only in (None, "gosh"):
+        sys.path.insert(0, str(HERE))
+        import gosh as gosh_bench
+
+        gosh_results, gosh_lines = gosh_bench.run()
+    if args.only == "gosh":
+        previous = json.loads((HERE / "results.json").read_text()) if (HERE / "results.json").exists() else {}
+        previous["gosh"] = gosh_results
+        (HERE / "results.json").write_text(json.dumps(previous, indent=2) + "\n")
+        text = (HERE / "RESULTS.md").read_text() if (HERE / "RESULTS.md").exists() else ""
+        text = text.split("## GOSH against")[0].rstrip("\n") + "\n\n" + "\n".join(gosh_lines)
+        (HERE / "RESULTS.md").write_text(text)
+        print("\n".join(gosh_lines))
+        return 0
     reports = render.load_reports()
     n = len(reports)
     results = {}
@@ -91,7 +115,10 @@ def main() -> int:
         speedup_vs_naive=results["naive_cli_loop_s"] / results["batch_default_jobs_s"],
         overhead_per_report_s=(results["batch_one_job_s"] - results["floor_scripts_s"]) / n,
     )
-    (HERE / "results.json").write_text(json.dumps({k: round(v, 3) if isinstance(v, float) else v for k, v in results.items()}, indent=2) + "\n")
+    results = {k: round(v, 3) if isinstance(v, float) else v for k, v in results.items()}
+    if gosh_results is not None:
+        results["gosh"] = gosh_results
+    (HERE / "results.json").write_text(json.dumps(results, indent=2) + "\n")
     lines = [
         "# Rendering benchmark (`make bench`)", "",
         f"{n} reports (reports/reports.yml), {os.cpu_count()} cores, Python {platform.python_version()}.", "",
@@ -106,7 +133,7 @@ def main() -> int:
         f"**{results['overhead_per_report_s']:+.2f} s** (goal: at most 0.5 s; negative means faster than the floor, "
         "because one kernel per worker pays the imports once).", "",
     ]
-    (HERE / "RESULTS.md").write_text("\n".join(lines))
+    (HERE / "RESULTS.md").write_text("\n".join(lines + gosh_lines))
     print("\n".join(lines))
     return 0
 

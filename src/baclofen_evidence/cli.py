@@ -217,6 +217,86 @@ def cmd_tsa(args: argparse.Namespace) -> int:
     print(f"cost to settle: {left:,} more participants x {price.per_patient:,.0f} {price.currency} ({price.label}, {price.basis}) "
           f"= {price.amount:,.0f} {price.currency}")
     emit([], "table", looks.round(3))
+
+
+def gosh_inputs(args: argparse.Namespace) -> tuple[list[str], list[float], list[float], dict]:
+    """Study ids, yi and vi for GOSH: from --input FILE.csv, or from the project's analysis of --outcome."""
+    if bool(args.input) == bool(args.outcome):
+        raise UsageError("gosh: give either --outcome (the project's analyses) or --input FILE.csv (columns study, yi, vi)")
+    if args.input:
+        from baclofen_evidence.effects_input import read_effects
+
+        eff = read_effects(args.input)
+        return eff.studies, eff.yi, eff.vi, {"input": str(args.input), "scale": "as given"}
+    from baclofen_evidence import meta_analysis as meta
+
+    ma = meta.run(load(_data_dir(args)), args.outcome, args.measure)
+    if ma.k < 2:
+        raise UsageError(f"gosh: {args.outcome} has {ma.k} usable trial(s); GOSH needs at least 2")
+    info = {"outcome": ma.outcome_id, "measure": ma.measure, "scale": "log" if ma.ratio else "natural"}
+    return list(ma.studies["study_id"]), list(ma.studies["yi"]), list(ma.studies["vi"]), info
+
+
+@command("gosh")
+def cmd_gosh(args: argparse.Namespace) -> int:
+    from baclofen_evidence import gosh
+
+    try:
+        studies, yi, vi, info = gosh_inputs(args)
+    except DataError as exc:
+        if not args.input:
+            raise
+        for p in exc.problems:
+            print(p, file=sys.stderr)
+        print(f"{len(exc.problems)} problem(s) in {args.input}", file=sys.stderr)
+        return 1
+    if args.max_subsets < 2:
+        raise UsageError(f"--max-subsets: must be at least 2, not {args.max_subsets}")
+    with gosh.executor_for(args.scheduler, args.workers) as executor:
+        res = gosh.run(yi, vi, studies, method=args.method, max_subsets=args.max_subsets, seed=args.seed,
+                       executor=executor, workers=args.workers)
+    if res.n_unconverged:
+        print(f"warning: the tau2 iteration did not converge for {res.n_unconverged} subset(s); "
+              "they are reported with converged = false and no estimate", file=sys.stderr)
+    head = {**info, "method": res.method, "studies": res.studies, "exhaustive": res.exhaustive, "seed": res.seed,
+            "n_subsets": res.n_subsets, "n_unconverged": res.n_unconverged, "description": res.description()}
+    if args.format == "csv":
+        emit([], "csv", res.table())
+    elif args.format == "json":
+        table = res.table()
+        table["members"] = [m.split(";") for m in table["members"]]
+        head["subsets"] = table.to_dict("records")
+        print(json.dumps(strict_json(head), ensure_ascii=False, allow_nan=False))
+    else:
+        print(res.description())
+        s = res.stats[res.stats["converged"]]
+        print(f"estimate: median {s['estimate'].median():.4f}, range {s['estimate'].min():.4f} to {s['estimate'].max():.4f}; "
+              f"I2 median {s['i2'].median():.1f}%; not converged: {res.n_unconverged}")
+        emit([], "table", gosh.influence(res).round(4))
+    return 0
+
+
+@command("multiverse")
+def cmd_multiverse(args: argparse.Namespace) -> int:
+    from baclofen_evidence import multiverse
+
+    mv = multiverse.build(load(_data_dir(args)))
+    if args.format == "json":
+        doc = {"summary": mv.summary(), "defaults": multiverse.defaults_text(),
+               "dropped_by_reason": mv.drop_reasons().to_dict("records"),
+               "choices": multiverse.choice_effects(mv).to_dict("records"),
+               "levels": multiverse.level_shifts(mv).to_dict("records"),
+               "specifications": mv.specs.to_dict("records"), "dropped": mv.dropped.to_dict("records")}
+        print(json.dumps(strict_json(doc), indent=2, ensure_ascii=False, allow_nan=False))
+    elif args.format == "csv":
+        emit([], "csv", mv.specs)
+    else:
+        s = mv.summary()
+        print(f"{s['specifications']} specifications of a grid of {s['grid']} ({s['dropped']} dropped); "
+              f"{s['share_favouring_baclofen']:.0%} favour baclofen, {s['share_ci_excludes_null']:.0%} have a 95% CI excluding no effect; "
+              f"median SMD {s['median_estimate']:.2f} ({s['min_estimate']:.2f} to {s['max_estimate']:.2f})")
+        emit([], "table", mv.drop_reasons())
+        emit([], "table", multiverse.choice_effects(mv).round(3))
     return 0
 
 
@@ -320,6 +400,20 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--d2", type=float, help="fix the diversity D2 (default: the observed one)")
     t.add_argument("--cost-source", metavar="COST_ID", help="per-patient cost (default: Bacloville's budget per randomized patient)")
     t.add_argument("--currency", default="USD", help="currency of the cost to settle (default: USD)")
+
+    g = add("gosh", "GOSH: the model fitted to every subset of the trials (a seeded random sample above --max-subsets)")
+    g.add_argument("--outcome", help="an outcome of the project's analyses, e.g. primary_drinking, abstinence")
+    g.add_argument("--input", metavar="FILE.csv", help="anyone's effect sizes: a CSV with columns study, yi, vi")
+    g.add_argument("--measure", choices=["RR", "OR", "RD", "SMD", "MD"], help="effect measure for --outcome (default as in meta)")
+    g.add_argument("--method", choices=["FE", "DL", "REML", "PM"], default="REML", help="model fitted to each subset (default: REML)")
+    g.add_argument("--max-subsets", type=int, default=1_000_000, metavar="N",
+                   help="fit every subset up to N, a random sample of N above (default: 1,000,000, as metafor's gosh())")
+    g.add_argument("--seed", type=int, default=20120101, help="seed of the random sample (default: 20120101)")
+    g.add_argument("--workers", type=int, metavar="N", help="worker processes (default: the number of cores)")
+    g.add_argument("--scheduler", metavar="ADDRESS",
+                   help="'inline', 'process', or a Dask scheduler address (tcp://host:port; needs the extra `cluster`)")
+
+    add("multiverse", "every defensible analysis: trial sets x outcomes x estimators x HKSJ x dose bands (specification curve)")
 
     r = sub.add_parser("render", help="render every report in reports/reports.yml to HTML (make reports)",
                        description="render every report in reports/reports.yml to HTML")

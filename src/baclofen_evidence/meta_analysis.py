@@ -345,24 +345,9 @@ def overview_rows(ev: Evidence, comparator: str, mode: str) -> tuple[pd.DataFram
 # ---------------------------------------------------------------- the analysis
 
 
-def run(ev: Evidence, outcome_id: str, measure: str | None = None, method: str = DEFAULT_METHOD, hksj: bool = False,
-        exclude: Iterable[str] = (), dose_min: float | None = None, dose_max: float | None = None,
-        comparator: str = "placebo", mode: str | None = None, min_duration_weeks: float | None = None,
-        dose_above: float | None = None, drop_derived: bool = False, drop_weak: bool = False,
-        arm_level_only: bool = False) -> MetaAnalysis:
-    """One outcome's meta-analysis: arm-level data where a trial has them, its study-level result
-    (generic inverse variance) where it does not. ``drop_derived`` and ``drop_weak`` are the
-    sensitivity analyses without derived counts and without weak conversions."""
-    if isinstance(exclude, str):
-        raise ParameterError(f"exclude: expected a list of study ids, got the string {exclude!r}")
-    exclude = sorted(set(exclude))
-    kind, measure = check_parameters(ev, outcome_id, measure, method, exclude, dose_min, dose_max, comparator, min_duration_weeks)
-    if method == "MH" and measure not in BINARY_MEASURES:
-        raise ParameterError("method: Mantel-Haenszel pooling needs RR, OR or RD")
-    # Dose limits select arms, so multi-dose trials are split into one comparison per dose.
-    require_number("dose_above", dose_above)
-    mode = mode or ("split" if dose_min is not None or dose_max is not None or dose_above is not None else "combined")
-    defs = analysis_outcomes(ev.descriptor)[outcome_id]
+def trial_rows(ev: Evidence, outcome_id: str, kind: str, measure: str, comparator: str, mode: str,
+               arm_level_only: bool) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Every comparison with a usable result for an outcome, before any filter; and why others are out."""
     why_not: dict[str, str] = {}
     if kind == "overview":
         frame, why_not = overview_rows(ev, comparator, mode)
@@ -377,11 +362,44 @@ def run(ev: Evidence, outcome_id: str, measure: str | None = None, method: str =
     for col in ARM_COLUMNS:  # study-level rows have no per-arm numbers; keep every column so tables read alike
         if not frame.empty and col not in frame:
             frame[col] = np.nan
+    return frame, why_not
+
+
+def run(ev: Evidence, outcome_id: str, measure: str | None = None, method: str = DEFAULT_METHOD, hksj: bool = False,
+        exclude: Iterable[str] = (), dose_min: float | None = None, dose_max: float | None = None,
+        comparator: str = "placebo", mode: str | None = None, min_duration_weeks: float | None = None,
+        dose_above: float | None = None, drop_derived: bool = False, drop_weak: bool = False,
+        arm_level_only: bool = False, drop_converted: bool = False, double_blind_only: bool = False,
+        cache: dict | None = None) -> MetaAnalysis:
+    """One outcome's meta-analysis: arm-level data where a trial has them, its study-level result
+    (generic inverse variance) where it does not. ``drop_derived``, ``drop_weak`` and ``drop_converted``
+    are the sensitivity analyses without derived counts, without weak conversions and without any
+    converted result; ``double_blind_only`` keeps double-blind trials. ``cache`` (a dict the caller
+    keeps) reuses the per-trial rows across calls that differ only in these filters, the pooling
+    method or the exclusions: building the rows is the slow part, filtering them is not."""
+    if isinstance(exclude, str):
+        raise ParameterError(f"exclude: expected a list of study ids, got the string {exclude!r}")
+    exclude = sorted(set(exclude))
+    kind, measure = check_parameters(ev, outcome_id, measure, method, exclude, dose_min, dose_max, comparator, min_duration_weeks)
+    if method == "MH" and measure not in BINARY_MEASURES:
+        raise ParameterError("method: Mantel-Haenszel pooling needs RR, OR or RD")
+    # Dose limits select arms, so multi-dose trials are split into one comparison per dose.
+    require_number("dose_above", dose_above)
+    mode = mode or ("split" if dose_min is not None or dose_max is not None or dose_above is not None else "combined")
+    defs = analysis_outcomes(ev.descriptor)[outcome_id]
+    key = (outcome_id, kind, measure, comparator, mode, arm_level_only)
+    if cache is not None and key in cache:
+        frame, why_not = cache[key][0].copy(), dict(cache[key][1])
+    else:
+        frame, why_not = trial_rows(ev, outcome_id, kind, measure, comparator, mode, arm_level_only)
+        if cache is not None:
+            cache[key] = (frame.copy(), dict(why_not))
     ma = MetaAnalysis(outcome_id, defs["label"], kind, defs["better"], measure, method, hksj, comparator, exclude,
                       dose_min, dose_max, min_duration_weeks, mode, frame, None, dose_above=dose_above)
     ma.not_used = why_not
     ma.eligible_studies = ev.studies
-    ma.sensitivity = {"drop_derived": drop_derived, "drop_weak": drop_weak, "arm_level_only": arm_level_only}
+    ma.sensitivity = {"drop_derived": drop_derived, "drop_weak": drop_weak, "arm_level_only": arm_level_only,
+                      "drop_converted": drop_converted, "double_blind_only": double_blind_only}
     if frame.empty:
         ma.reason_not_pooled = f"no study reports {outcome_id} for baclofen against {comparator}"
         return ma
@@ -396,6 +414,11 @@ def run(ev: Evidence, outcome_id: str, measure: str | None = None, method: str =
         keep &= frame["duration_weeks"] >= min_duration_weeks
     if drop_derived:
         keep &= ~frame["derived"].astype(bool)
+    if drop_converted:
+        keep &= frame["route"] != "converted"
+    if double_blind_only:
+        blinding = ev.studies.set_index("study_id")["blinding"]
+        keep &= frame["study_id"].map(blinding).eq("double_blind").to_numpy()
     if drop_weak:
         keep &= ~frame["weak"].astype(bool)
         if "fallback" in frame:

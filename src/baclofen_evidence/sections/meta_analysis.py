@@ -31,7 +31,8 @@ def subset_label(ma: meta.MetaAnalysis) -> str:
     if ma.excluded:
         parts.append("without " + ", ".join(ma.excluded))
     for flag, words in (("drop_derived", "without derived counts"), ("drop_weak", "without weak conversions"),
-                        ("arm_level_only", "per-arm data only")):
+                        ("arm_level_only", "per-arm data only"), ("drop_converted", "without converted results"),
+                        ("double_blind_only", "double-blind trials only")):
         if ma.sensitivity.get(flag):
             parts.append(words)
     return "; ".join(parts) if parts else f"every trial with a usable result, baclofen vs {ma.comparator}"
