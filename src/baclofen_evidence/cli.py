@@ -266,7 +266,7 @@ def cmd_gosh(args: argparse.Namespace) -> int:
         table = res.table()
         table["members"] = [m.split(";") for m in table["members"]]
         head["subsets"] = table.to_dict("records")
-        print(json.dumps(strict_json(head), ensure_ascii=False, allow_nan=False))
+        print(json.dumps(finite(head), ensure_ascii=False, allow_nan=False))
     else:
         print(res.description())
         s = res.stats[res.stats["converged"]]
@@ -287,7 +287,7 @@ def cmd_multiverse(args: argparse.Namespace) -> int:
                "choices": multiverse.choice_effects(mv).to_dict("records"),
                "levels": multiverse.level_shifts(mv).to_dict("records"),
                "specifications": mv.specs.to_dict("records"), "dropped": mv.dropped.to_dict("records")}
-        print(json.dumps(strict_json(doc), indent=2, ensure_ascii=False, allow_nan=False))
+        print(to_json(doc))
     elif args.format == "csv":
         emit([], "csv", mv.specs)
     else:
