@@ -260,56 +260,6 @@ def solve_tau2(method: str, y: np.ndarray, v: np.ndarray, m: np.ndarray, max_ite
     converged[rows] = done
     iterations[rows] = steps
     return tau2, converged, iterations
-    s0, _ = score(np.zeros(rows.size), y, v, m[rows])
-    rows = rows[s0 > 0]
-    if rows.size == 0:
-        return tau2, converged, iterations
-    mr = m[rows]
-    kr = mr.sum(1)
-    mean = (mr * y).sum(1) / kr
-    hi = np.maximum(1.0, 10 * (mr * (y - mean[:, None]) ** 2).sum(1) / kr)  # pooling._root's upper bound
-    lo = np.zeros(rows.size)
-    s_hi, _ = score(hi, y, v, mr)
-    for _ in range(60):  # 10^60 past any variance on a log or natural scale
-        wide = s_hi > 0
-        if not wide.any():
-            break
-        hi[wide] *= 10
-        s_hi[wide] = score(hi[wide], y, v, mr[wide])[0]
-    bracketed = ~(s_hi > 0)
-    # Start from the DerSimonian-Laird value where it is inside the bracket: close to the root, so
-    # Newton rarely needs the bisection fallback.
-    w = mr / v
-    w1 = w.sum(1)
-    mu = (w * y).sum(1) / w1
-    dl = ((w * (y - mu[:, None]) ** 2).sum(1) - (kr - 1)) / (w1 - (w * w).sum(1) / w1)
-    x = np.where((dl > lo) & (dl < hi), dl, (lo + hi) / 2)
-    active = np.flatnonzero(bracketed)
-    done = np.zeros(rows.size, dtype=bool)
-    steps = np.zeros(rows.size, dtype=np.int64)
-    for _ in range(max_iter):
-        if active.size == 0:
-            break
-        xa = x[active]
-        s, ds = score(xa, y, v, mr[active])
-        steps[active] += 1
-        pos = s > 0
-        lo[active] = np.where(pos, xa, lo[active])
-        hi[active] = np.where(pos, hi[active], xa)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            newton = xa - s / ds
-        la, ha = lo[active], hi[active]
-        inside = np.isfinite(newton) & (newton > la) & (newton < ha)
-        nxt = np.where(inside, newton, (la + ha) / 2)
-        tol = xtol + 4 * np.finfo(float).eps * np.abs(nxt)
-        fin = (np.abs(nxt - xa) <= tol) | (s == 0) | (ha - la <= tol)
-        x[active] = np.where(s == 0, xa, nxt)
-        done[active[fin]] = True
-        active = active[~fin]
-    tau2[rows] = np.where(done, x, np.nan)
-    converged[rows] = done
-    iterations[rows] = steps
-    return tau2, converged, iterations
 
 
 # ---------------------------------------------------------------- fits
