@@ -101,6 +101,11 @@ def main(argv: list[str] | None = None) -> int:
         (HERE / "RESULTS.md").write_text(text)
         print("\n".join(gosh_lines))
         return 0
+    if args.only == "render":  # keep the GOSH part of the last full run
+        previous = json.loads((HERE / "results.json").read_text()) if (HERE / "results.json").exists() else {}
+        gosh_results = previous.get("gosh")
+        text = (HERE / "RESULTS.md").read_text() if (HERE / "RESULTS.md").exists() else ""
+        gosh_lines = ("## GOSH against" + text.split("## GOSH against", 1)[1]).split("\n") if "## GOSH against" in text else []
     reports = render.load_reports()
     n = len(reports)
     results = {}
