@@ -157,7 +157,3 @@ def counts_from_percent(percent: float, total: int) -> tuple[int, list[int]]:
         raise ConversionError(f"no whole count out of {total} gives {percent:g}%: the analysed denominator must differ")
     nearest = min(fits, key=lambda e: abs(100 * e / total - percent))
     return nearest, fits
-
-
-def p_bound_text(relation: str, p: float) -> str:
-    return f"p {relation} {p:g}"

@@ -46,7 +46,6 @@ OVERVIEW_DEFINITION = {
 OVERVIEW_FALLBACKS = ("abstinence", "relapse", "heavy_relapse", "time_to_lapse", "time_to_relapse", "pct_days_abstinent",
                       "cumulative_abstinence_days", "pct_heavy_drinking_days", "drinks_per_day", "drinks_per_drinking_day",
                       "alcohol_g_per_day", "responder")
-ROUTES = ("arm_level", "reported_estimate", "converted")
 
 
 def analysis_outcomes(descriptor: dict) -> dict[str, dict]:
