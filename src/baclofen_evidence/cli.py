@@ -9,8 +9,6 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-import json
-import math
 import os
 import sys
 from pathlib import Path
@@ -20,6 +18,7 @@ import pandas as pd
 
 from baclofen_evidence import config
 from baclofen_evidence.datapackage import DataError, load, validate
+from baclofen_evidence.formatting import to_json
 from baclofen_evidence.parameters import ParameterError
 from baclofen_evidence.studies import plain
 
@@ -54,24 +53,6 @@ def _data_dir(args: argparse.Namespace) -> Path:
     if not path.is_dir():
         raise UsageError(f"--data: not a folder: {args.data} (give the folder holding {config.DATAPACKAGE})")
     return path
-
-
-def finite(value):
-    """NaN and infinities become null: they are not JSON, and strict parsers (jq, JSON.parse) reject them.
-    numpy scalars become Python ones first."""
-    if hasattr(value, "item") and not isinstance(value, (str, bytes)) and getattr(value, "ndim", 1) == 0:
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: finite(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [finite(v) for v in value]
-    return value
-
-
-def to_json(value) -> str:
-    return json.dumps(finite(value), indent=2, ensure_ascii=False, allow_nan=False)
 
 
 def emit(records: list[dict], fmt: str, table: pd.DataFrame | None = None) -> None:
@@ -266,7 +247,7 @@ def cmd_gosh(args: argparse.Namespace) -> int:
         table = res.table()
         table["members"] = [m.split(";") for m in table["members"]]
         head["subsets"] = table.to_dict("records")
-        print(json.dumps(finite(head), ensure_ascii=False, allow_nan=False))
+        print(to_json(head, indent=None))
     else:
         print(res.description())
         s = res.stats[res.stats["converged"]]
