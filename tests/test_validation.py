@@ -7,12 +7,16 @@ and that no stack trace reaches the user.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Callable
 
+import pandas as pd
 import pytest
 
 from baclofen_evidence.cli import main
+from baclofen_evidence.datapackage import load
 from tests.conftest import edit_rows, read_rows, set_cell, write_rows
 
 
@@ -215,3 +219,26 @@ def test_json_error_names_the_line(package: Path, capsys):
     expected_line = next(i for i, text in enumerate((package / "datapackage.json").read_text().splitlines(), 1) if "[," in text)
     assert line.startswith(f"datapackage.json:{expected_line}:-: not valid JSON")
     json.loads((Path(__file__).parents[1] / "data" / "datapackage.json").read_text())  # the shipped one parses
+
+
+def test_evidence_has_one_typed_attribute_per_table_of_the_descriptor():
+    import dataclasses
+    import json
+
+    from baclofen_evidence import config
+    from baclofen_evidence.evidence import Evidence
+
+    shipped = json.loads((config.DATA_DIR / config.DATAPACKAGE).read_text(encoding="utf-8"))
+    assert list(Evidence.table_names()) == [r["name"] for r in shipped["resources"]]
+    ev = load()
+    assert "__getattr__" not in vars(Evidence)
+    assert all(isinstance(getattr(ev, f.name), pd.DataFrame) for f in dataclasses.fields(Evidence) if f.name in ev.tables)
+    assert list(ev.tables) == list(Evidence.table_names())
+    with pytest.raises(AttributeError):
+        ev.no_such_table  # noqa: B018
+
+
+def test_the_rules_do_not_import_the_loader_that_runs_them():
+    code = "import sys, baclofen_evidence.rules; print('baclofen_evidence.datapackage' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"

@@ -22,70 +22,23 @@ import io
 import json
 import math
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
 import pandas as pd
 import pandera.pandas as pa
 
-from baclofen_evidence import config
+from baclofen_evidence import config, rules
 from baclofen_evidence import descriptor as descriptor_checks
-
-
-@dataclass(frozen=True, order=True)
-class Problem:
-    """One thing wrong with the data, printed as FILE:ROW:COLUMN: message."""
-
-    file: str
-    row: int | None
-    column: str | None
-    message: str
-
-    def __str__(self) -> str:
-        row = "-" if self.row is None else str(self.row)
-        column = self.column or "-"
-        return f"{self.file}:{row}:{column}: {self.message}"
-
-
-class DataError(Exception):
-    """The data package has problems; ``problems`` lists all of them."""
-
-    def __init__(self, problems: Iterable[Problem]):
-        self.problems = sorted(set(problems), key=_problem_order)
-        super().__init__("\n".join(str(p) for p in self.problems))
-
-
-def _problem_order(p: Problem) -> tuple:
-    return (p.file, p.row if p.row is not None else -1, p.column or "", p.message)
+# Re-exported: the analyses import these from here, the one module that loads a package.
+from baclofen_evidence.descriptor import fields_of, foreign_keys, key_fields, primary_key, resource_by_name  # noqa: F401
+from baclofen_evidence.evidence import Evidence
+from baclofen_evidence.problems import DataError, Problem
+from baclofen_evidence.problems import problem_order as _problem_order
 
 
 HEADER_ROW = 1
 FIRST_ROW = 2
-
-
-@dataclass
-class Evidence:
-    """The loaded package: one DataFrame per resource, plus the descriptor it was read with."""
-
-    descriptor: dict
-    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
-    data_dir: Path | None = None
-
-    def __getattr__(self, name: str) -> pd.DataFrame:
-        tables = self.__dict__.get("tables", {})
-        if name in tables:
-            return tables[name]
-        raise AttributeError(name)
-
-    def __getitem__(self, name: str) -> pd.DataFrame:
-        return self.tables[name]
-
-    def resource(self, name: str) -> dict:
-        return resource_by_name(self.descriptor, name)
-
-    def file_of(self, name: str) -> str:
-        return self.resource(name)["path"]
 
 
 # ---------------------------------------------------------------- descriptor
@@ -119,31 +72,6 @@ def read_descriptor(data_dir: Path) -> dict:
 
 def _refuse_constant(name: str):
     raise ValueError(f"{name} is not a JSON value; write a number or null")
-
-
-def resource_by_name(descriptor: dict, name: str) -> dict:
-    for res in descriptor["resources"]:
-        if res["name"] == name:
-            return res
-    raise KeyError(f"no resource {name!r} in {config.DATAPACKAGE}")
-
-
-def fields_of(resource: dict) -> list[dict]:
-    return resource["schema"]["fields"]
-
-
-def primary_key(resource: dict) -> list[str]:
-    pk = resource["schema"].get("primaryKey", [])
-    return [pk] if isinstance(pk, str) else list(pk)
-
-
-def foreign_keys(resource: dict) -> list[dict]:
-    return resource["schema"].get("foreignKeys", [])
-
-
-def key_fields(value: str | list[str]) -> list[str]:
-    """Table Schema allows a single field name where a list of names is expected."""
-    return [value] if isinstance(value, str) else list(value)
 
 
 # ---------------------------------------------------------------- reading CSV
@@ -381,7 +309,7 @@ def read_package(data_dir: Path | str | None = None) -> tuple[Evidence, list[Pro
     """Read and check everything; return what could be loaded and every problem found."""
     data_dir = Path(data_dir) if data_dir is not None else config.DATA_DIR
     descriptor = read_descriptor(data_dir)
-    evidence = Evidence(descriptor=descriptor, data_dir=data_dir)
+    tables: dict[str, pd.DataFrame] = {}
     problems: list[Problem] = []
     for res in descriptor["resources"]:
         file = res["path"]
@@ -396,10 +324,11 @@ def read_package(data_dir: Path | str | None = None) -> tuple[Evidence, list[Pro
         problems += type_problems
         bad_cells = {(p.row, p.column) for p in type_problems}
         problems += check_constraints(typed, file, res, bad_cells)
-        evidence.tables[res["name"]] = typed
-    problems += check_foreign_keys(evidence.tables, descriptor)
-    from baclofen_evidence import rules  # rules builds on this module
-
+        tables[res["name"]] = typed
+    problems += check_foreign_keys(tables, descriptor)
+    # A resource beyond those the analysis reads is checked above but has no attribute to land in.
+    evidence = Evidence(descriptor=descriptor, data_dir=data_dir,
+                        **{name: frame for name, frame in tables.items() if name in Evidence.table_names()})
     problems += rules.check_all(evidence)
     return evidence, sorted(set(problems), key=_problem_order)
 

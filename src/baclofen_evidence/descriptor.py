@@ -29,6 +29,7 @@ from typing import Any, Iterator
 from urllib.parse import urlparse
 
 from baclofen_evidence import config
+from baclofen_evidence.problems import Problem
 
 WHERE = config.DATAPACKAGE
 SUPPORTED_TYPES = ("string", "integer", "number", "year", "boolean")
@@ -39,10 +40,36 @@ OUTCOME_KINDS = ("binary", "continuous", "time_to_event")
 OUTCOME_BETTER = ("higher", "lower", "later")
 
 
-def _problem(where: str, message: str):
-    from baclofen_evidence.datapackage import Problem  # datapackage imports this module
-
+def _problem(where: str, message: str) -> Problem:
     return Problem(WHERE, None, where, message)
+
+
+# ---------------------------------------------------------------- reading a checked descriptor
+
+
+def resource_by_name(descriptor: dict, name: str) -> dict:
+    for res in descriptor["resources"]:
+        if res["name"] == name:
+            return res
+    raise KeyError(f"no resource {name!r} in {config.DATAPACKAGE}")
+
+
+def fields_of(resource: dict) -> list[dict]:
+    return resource["schema"]["fields"]
+
+
+def primary_key(resource: dict) -> list[str]:
+    pk = resource["schema"].get("primaryKey", [])
+    return [pk] if isinstance(pk, str) else list(pk)
+
+
+def foreign_keys(resource: dict) -> list[dict]:
+    return resource["schema"].get("foreignKeys", [])
+
+
+def key_fields(value: str | list[str]) -> list[str]:
+    """Table Schema allows a single field name where a list of names is expected."""
+    return [value] if isinstance(value, str) else list(value)
 
 
 def _is_number(value: Any) -> bool:

@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from baclofen_evidence.datapackage import DataError, Problem
+from baclofen_evidence.problems import DataError, Problem
 
 REQUIRED = ("study", "yi", "vi")
 MIN_STUDIES = 2

@@ -11,7 +11,9 @@ from typing import Callable, Iterable
 
 import pandas as pd
 
-from baclofen_evidence.datapackage import Evidence, Problem, fields_of, primary_key, resource_by_name
+from baclofen_evidence.descriptor import fields_of, primary_key, resource_by_name
+from baclofen_evidence.evidence import Evidence
+from baclofen_evidence.problems import Problem
 
 Rule = Callable[[Evidence], Iterable[Problem]]
 RULES: list[tuple[tuple[str, ...], Rule]] = []
