@@ -37,7 +37,7 @@ validate: $(STAMP) ## check data/ against datapackage.json and print the study t
 	$(PY) -m baclofen_evidence validate
 	$(PY) -m baclofen_evidence studies
 
-reports: $(STAMP) ## render every report in reports/reports.yml to HTML; open reports/index.html
+reports: $(STAMP) ## render every report in notebooks/reports.yml to HTML; open reports/index.html
 	@$(PY) -m compileall -q src
 	$(PY) -m baclofen_evidence render $(if $(ONLY),--only $(ONLY)) $(if $(JOBS),--jobs $(JOBS))
 
@@ -77,5 +77,5 @@ lock: | $(UV) ## re-resolve requirements.lock from pyproject.toml (then update e
 
 clean: ## remove the environment and generated output (reports, figures)
 	rm -rf $(VENV) $(TOOLS) .pytest_cache .jupyter
-	find reports -mindepth 1 ! -name reports.yml ! -name README.md -delete
+	find reports -mindepth 1 ! -name README.md -delete
 	find figures -mindepth 1 ! -name README.md -delete

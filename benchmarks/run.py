@@ -1,6 +1,6 @@
 """`make bench`: the batch renderer against the naive CLI loop and against the compute floor.
 
-Measured side by side in one run, on the default batch of reports/reports.yml:
+Measured side by side in one run, on the default batch of notebooks/reports.yml:
 
 * naive: for each report, the `papermill` CLI, then the `jupyter nbconvert --to html` CLI;
 * batch: `baclofen-evidence render` (in-process papermill parameterization + nbclient, one reused
@@ -126,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     (HERE / "results.json").write_text(json.dumps(results, indent=2) + "\n")
     lines = [
         "# Rendering benchmark (`make bench`)", "",
-        f"{n} reports (reports/reports.yml), {os.cpu_count()} cores, Python {platform.python_version()}.", "",
+        f"{n} reports (notebooks/reports.yml), {os.cpu_count()} cores, Python {platform.python_version()}.", "",
         "| way to render the batch | seconds | per report |", "| --- | ---: | ---: |",
         f"| naive loop: papermill CLI + nbconvert CLI per report | {results['naive_cli_loop_s']:.1f} | {results['naive_cli_loop_s'] / n:.2f} |",
         f"| `make reports` ({os.cpu_count()} workers) | {results['batch_default_jobs_s']:.1f} | {results['batch_default_jobs_s'] / n:.2f} |",

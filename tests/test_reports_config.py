@@ -57,6 +57,13 @@ def test_the_shipped_reports_yml_loads():
     assert len(render.load_reports()) >= 5
 
 
+def test_reports_yml_is_configuration_beside_the_notebooks_not_output():
+    from baclofen_evidence import config
+
+    assert config.REPORTS_CONFIG == config.NOTEBOOKS_DIR / "reports.yml" and config.REPORTS_CONFIG.is_file()
+    assert not (config.REPORTS_DIR / "reports.yml").exists()
+
+
 def test_a_broken_reports_yml_stops_render_before_any_kernel(tmp_path: Path, monkeypatch):
     path = tmp_path / "reports.yml"
     path.write_text(GOOD + "    parameters:\n      - outcome\n", encoding="utf-8")

@@ -396,8 +396,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     add("multiverse", "every defensible analysis: trial sets x outcomes x estimators x HKSJ x dose bands (specification curve)")
 
-    r = sub.add_parser("render", help="render every report in reports/reports.yml to HTML (make reports)",
-                       description="render every report in reports/reports.yml to HTML")
+    r = sub.add_parser("render", help="render every report in notebooks/reports.yml to HTML (make reports)",
+                       description="render every report in notebooks/reports.yml to HTML")
     r.add_argument("--only", metavar="NAME,...", help="render only these reports")
     r.add_argument("--jobs", type=int, metavar="N", help="parallel workers (default: the number of cores)")
     r.add_argument("--param", action="append", metavar="KEY=VALUE", help="override a notebook parameter in every report rendered")

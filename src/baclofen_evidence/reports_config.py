@@ -1,4 +1,4 @@
-"""Reading reports/reports.yml: every mistake is named as ``reports.yml:LINE: what is wrong`` before any kernel starts.
+"""Reading notebooks/reports.yml: every mistake is named as ``reports.yml:LINE: what is wrong`` before any kernel starts.
 
 A report's name becomes a file name in reports/ and figures/, and its notebook a path in
 notebooks/, so both are held to plain names that cannot point anywhere else.
