@@ -258,3 +258,129 @@ def test_a_bad_dose_threshold_is_refused_by_name(batch, tmp_path, value, words):
         render.render_all(jobs=1, reports_path=config, reports_dir=tmp_path / "o", figures_dir=tmp_path / "f")
     assert f"neg: dose_threshold: {words}" in str(err.value)
     assert not (tmp_path / "o").exists()
+
+
+# ---------------------------------------------------------------- pages that identify themselves
+
+
+def test_every_page_links_back_and_names_its_title_data_version_and_commit(batch):
+    from baclofen_evidence.page_identity import code_commit
+
+    commit = code_commit()
+    for name, _, _ in FIXTURE_REPORTS:
+        page = (batch["out"] / f"{name}.html").read_text(encoding="utf-8")
+        assert f"<title>Fixture {name}</title>" in page
+        assert f'<h1 class="be-page-heading">Fixture {name}</h1>' in page
+        assert '<a href="index.html">' in page
+        assert f"Data package version 0.2.0 · code commit <code>{commit}</code>" in page
+    index = (batch["out"] / "index.html").read_text(encoding="utf-8")
+    assert f"Data package version 0.2.0 · code commit <code>{commit}</code>" in index
+
+
+def test_a_published_title_names_the_page_and_is_inert():
+    import nbformat
+
+    from baclofen_evidence.headline import TITLE_KEY
+    from baclofen_evidence.html_export import published_title, to_html
+    from baclofen_evidence.page_identity import PageIdentity
+
+    title = "Meta-analysis: dropout <script>alert(1)</script>"
+    nb = nbformat.v4.new_notebook()
+    nb.cells.append(nbformat.v4.new_code_cell("", outputs=[nbformat.v4.new_output(
+        "display_data", data={TITLE_KEY: {"title": title}, "text/markdown": "# Meta-analysis: dropout"})]))
+    assert published_title(nb) == title
+    page = to_html(nb, "Fallback from reports.yml", PageIdentity("9.9.9", "abc1234 + local changes"))
+    assert "<title>Meta-analysis: dropout &lt;script&gt;alert(1)&lt;/script&gt;</title>" in page
+    assert "Fallback from reports.yml" not in page and "<h1 class=\"be-page-heading\">" not in page
+    assert "Data package version 9.9.9 · code commit <code>abc1234 + local changes</code>" in page
+
+
+def test_the_index_template_escapes_what_it_is_given():
+    from baclofen_evidence.index_page import IndexRow, index_html
+    from baclofen_evidence.page_identity import PageIdentity
+
+    row = IndexRow("a", "<b>t</b>", "<img src=x onerror=alert(1)>", "RR <1", exists=True, failed=True)
+    page = index_html([row], PageIdentity("1<2", "unknown"))
+    assert "&lt;b&gt;t&lt;/b&gt;" in page and "&lt;img src=x" in page and "RR &lt;1" in page and "1&lt;2" in page
+    assert '<a href="a.html">' in page and "last render failed" in page
+
+
+def _git(root: Path, *args: str) -> str:
+    return subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True, text=True).stdout.strip()
+
+
+def test_the_commit_says_unknown_outside_git_and_names_local_changes(tmp_path):
+    from baclofen_evidence.page_identity import code_commit
+
+    assert code_commit(tmp_path) == "unknown"
+    for folder in ("src", "reports"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "a.txt").write_text("one\n")
+    _git(tmp_path, "init", "-q")
+    _git(tmp_path, "add", "-A")
+    _git(tmp_path, "-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-qm", "x")
+    head = _git(tmp_path, "rev-parse", "--short", "HEAD")
+    assert code_commit(tmp_path) == head
+    (tmp_path / "reports" / "a.txt").write_text("output changes do not count\n")
+    assert code_commit(tmp_path) == head
+    (tmp_path / "src" / "a.txt").write_text("two\n")
+    assert code_commit(tmp_path) == f"{head} + local changes"
+
+
+def test_report_files_are_readable_by_group_and_others(batch):
+    import stat
+
+    mask = os.umask(0o022)
+    os.umask(mask)
+    files = [p for p in list(batch["out"].iterdir()) + list(batch["figs"].rglob("*")) if p.is_file()]
+    assert {p.suffix for p in files} >= {".html", ".ipynb", ".png", ".svg"}
+    modes = {p.name: oct(stat.S_IMODE(p.stat().st_mode)) for p in files}
+    assert set(modes.values()) == {oct(0o666 & ~mask)}, modes
+
+
+# ---------------------------------------------------------------- variants
+
+
+@pytest.mark.parametrize("overrides,expected", [
+    ({"outcome": "dropout"}, "meta--outcome-dropout"),
+    ({"exclude": ["a2001", "b2002"], "hksj": True}, "meta--exclude-a2001-b2002_hksj-true"),
+    ({"data_dir": "../../etc/x y"}, "meta--data_dir-etc-x-y"),
+])
+def test_variant_names_are_plain_file_names(overrides, expected):
+    assert render.variant_name("meta", overrides) == expected
+
+
+def test_a_long_variant_name_is_cut_and_stays_unique():
+    a = render.variant_name("meta", {"exclude": [f"study{i}" for i in range(40)]})
+    b = render.variant_name("meta", {"exclude": [f"study{i}" for i in range(41)]})
+    assert len(a) <= render.MAX_NAME and len(b) <= render.MAX_NAME and a != b
+    assert re.fullmatch(r"[A-Za-z0-9_.-]+", a)
+
+
+def test_a_variant_never_replaces_the_canonical_report_or_the_index(batch, tmp_path):
+    out, figs = tmp_path / "out", tmp_path / "figs"
+    shutil.copytree(batch["out"], out)
+    shutil.copytree(batch["figs"], figs)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    figures_before = {p.relative_to(figs): p.read_bytes() for p in figs.rglob("*") if p.is_file()}
+    (o,) = render.render_all(only=["meta"], jobs=1, overrides={"outcome": "dropout"}, reports_path=batch["config"],
+                             reports_dir=out, figures_dir=figs)
+    assert o.ok, o.error
+    assert o.html == out / "meta--outcome-dropout.html" and o.html.is_file()
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.name in before} == before  # index.html and meta.html too
+    assert {p.relative_to(figs): p.read_bytes() for p in figs.rglob("*") if p.is_file() and p.relative_to(figs) in figures_before} == figures_before
+    assert (figs / "meta--outcome-dropout" / "forest.png").is_file()
+    text, code = render.summary([o], variant=True)
+    assert code == 0 and str(o.html) in text and "canonical reports and the index are unchanged" in text
+
+
+def test_a_render_into_an_output_folder_leaves_reports_alone(batch, tmp_path):
+    before = {p.name: p.read_bytes() for p in batch["out"].iterdir()}
+    (o,) = render.render_all(only=["claims"], jobs=1, overrides={"source": "000_0000000000000000"},
+                             reports_path=batch["config"], reports_dir=batch["out"], figures_dir=batch["figs"],
+                             output=tmp_path / "elsewhere")
+    assert o.ok, o.error
+    assert o.html == tmp_path / "elsewhere" / "claims.html"
+    index = (tmp_path / "elsewhere" / "index.html").read_text(encoding="utf-8")
+    assert re.findall(r'href="([^"]+)"', index) == ["claims.html"]
+    assert {p.name: p.read_bytes() for p in batch["out"].iterdir()} == before

@@ -295,8 +295,17 @@ def cmd_render(args: argparse.Namespace) -> int:
             raise UsageError(f"--param {item}: the value is empty - was a variable unset? Write {key.strip()}=null for none")
         overrides[key.strip()] = render.coerce_cli_value(value)
     only = [x.strip() for x in args.only.split(",")] if args.only else None
-    outcomes = render.render_all(only=only, jobs=args.jobs, overrides=overrides)
-    text, code = render.summary(outcomes)
+    output = None
+    if args.output is not None:
+        if not args.output.strip():
+            raise UsageError("--output: the folder is empty ('') - was a shell variable unset? Leave --output out to write into reports/")
+        output = Path(args.output)
+        if output.exists() and not output.is_dir():
+            raise UsageError(f"--output: not a folder: {args.output}")
+        if output.resolve() == config.REPORTS_DIR.resolve():
+            output = None  # the canonical folder: variants still get their own names there
+    outcomes = render.render_all(only=only, jobs=args.jobs, overrides=overrides, output=output)
+    text, code = render.summary(outcomes, variant=bool(overrides) and output is None, folder=output)
     print(text)
     return code
 
@@ -400,7 +409,10 @@ def build_parser() -> argparse.ArgumentParser:
                        description="render every report in notebooks/reports.yml to HTML")
     r.add_argument("--only", metavar="NAME,...", help="render only these reports")
     r.add_argument("--jobs", type=int, metavar="N", help="parallel workers (default: the number of cores)")
-    r.add_argument("--param", action="append", metavar="KEY=VALUE", help="override a notebook parameter in every report rendered")
+    r.add_argument("--param", action="append", metavar="KEY=VALUE",
+                   help="override a notebook parameter in every report rendered; the result is a variant, written as "
+                        "reports/NAME--KEY-VALUE.html beside the canonical report, which stays as it is (as does the index)")
+    r.add_argument("--output", metavar="DIR", help="write pages, notebooks, figures and an index into DIR instead of reports/ and figures/")
 
     sub.add_parser("baseline", help="re-execute notebooks/ and store their outputs as the nbval baseline (make baseline)",
                    description="re-execute notebooks/ and store their outputs as the nbval baseline")

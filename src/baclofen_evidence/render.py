@@ -1,31 +1,35 @@
-"""Render the parameterized notebooks into HTML reports, in batch (papermill + nbconvert, in-process).
+"""Render the parameterized notebooks into HTML reports, in batch: the orchestration.
 
-reports/reports.yml names each report: a notebook and its parameters. For each one this module
+notebooks/reports.yml names each report: a notebook and its parameters (reports_config.py). For each one
 
-1. checks the parameters against the notebook's ``parameters`` cell (annotated assignments such as
-   ``outcome: str = "abstinence"``) before any kernel starts: an unknown name or a wrong type is an
-   error naming it (papermill itself would only warn);
-2. executes the notebook with papermill in a pool of worker processes (one kernel per report);
-3. strips volatile metadata (papermill timings, timestamps) but keeps outputs and execution counts;
-4. exports HTML with nbconvert (inputs hidden, figures embedded, no CDN scripts);
-5. writes the executed notebook and the HTML atomically (temporary file, then rename), so a failed
+1. the parameters are checked against the notebook's ``parameters`` cell (annotated assignments such as
+   ``outcome: str = "abstinence"``), then the data and the values, before any kernel starts;
+2. the notebook is executed with papermill's parameterization in a pool of worker processes, each
+   with one reused kernel (kernels.py);
+3. volatile metadata is stripped and the page exported as self-contained HTML that names its data
+   version and code commit (html_export.py, page_identity.py);
+4. the executed notebook and the HTML are written atomically (temporary file, then rename), so a failed
    or interrupted render leaves the previous report untouched;
 
-then writes reports/index.html linking every report with its headline number. A failing report does
+then reports/index.html lists every report with its headline (index_page.py). A failing report does
 not stop the others; failures are listed at the end and make the exit status non-zero.
+
+A variant (a render with --param) never replaces the canonical report: it is written under its own
+name (``NAME--key-value.html``) or into the folder given as ``output``, and the index is left alone.
 """
 
 from __future__ import annotations
 
 import ast
 import concurrent.futures as cf
-import html
+import hashlib
 import os
+import re
 import shutil
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,15 +37,15 @@ import nbformat
 import yaml
 
 from baclofen_evidence import config, precheck
-from baclofen_evidence.files import STAGE_ENV, atomic_write
-from baclofen_evidence.headline import HEADLINE_KEY
+from baclofen_evidence.files import atomic_write
+from baclofen_evidence.html_export import headline, published_title, strip_volatile, to_html
+from baclofen_evidence.index_page import write_index
+from baclofen_evidence.kernels import KernelSession, worker_session
+from baclofen_evidence.page_identity import PageIdentity, code_commit, data_version
 from baclofen_evidence.parameters import ParameterError, non_finite
 from baclofen_evidence.reports_config import Report, load_reports  # load_reports stays importable from here
 
 TYPE_NAMES = {"str": str, "int": int, "float": float, "bool": bool, "list": list, "dict": dict}
-
-
-# ---------------------------------------------------------------- report definitions
 
 
 # ---------------------------------------------------------------- parameter checks
@@ -119,142 +123,6 @@ def check_parameters(notebook: Path, given: dict[str, Any]) -> dict[str, Any]:
 # ---------------------------------------------------------------- one report
 
 
-TEMPLATES = Path(__file__).parent / "templates"
-VOLATILE_NOTEBOOK_KEYS = ("papermill",)
-VOLATILE_CELL_KEYS = ("papermill", "execution")
-
-
-def strip_volatile(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """Remove timings and papermill bookkeeping; keep outputs and execution counts (nbval needs them)."""
-    for key in VOLATILE_NOTEBOOK_KEYS:
-        nb.metadata.pop(key, None)
-    for cell in nb.cells:
-        for key in VOLATILE_CELL_KEYS:
-            cell.metadata.pop(key, None)
-        if cell.cell_type == "code":
-            for out in cell.get("outputs", []):
-                out.get("metadata", {}).pop("execution", None)
-    return nb
-
-
-def html_exporter():
-    from nbconvert import HTMLExporter
-
-    from baclofen_evidence.safe_html import markdown_to_html
-
-    exporter = HTMLExporter(template_name="report", extra_template_basedirs=[str(TEMPLATES)],
-                            exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
-    exporter.register_filter("safe_markdown", markdown_to_html)
-    # No CDN scripts: the reports must open offline and load nothing from the network.
-    exporter.mathjax_url = ""
-    exporter.require_js_url = ""
-    exporter.jquery_url = ""
-    return exporter
-
-
-def to_html(nb: nbformat.NotebookNode, title: str) -> str:
-    body, _ = html_exporter().from_notebook_node(nb, resources={"metadata": {"name": title}})
-    return body
-
-
-def headline(nb: nbformat.NotebookNode) -> str | None:
-    """The headline a notebook published with publish_headline(), if any."""
-    for cell in nb.cells:
-        for out in cell.get("outputs", []):
-            data = out.get("data", {})
-            if HEADLINE_KEY in data:
-                return str(data[HEADLINE_KEY]["headline"])
-    return None
-
-
-def kernel_manager_class():
-    """A kernel manager on local IPC sockets in a private temporary folder.
-
-    No TCP ports are opened, workers cannot collide, and ipykernel has no reason to warn about
-    unencrypted TCP on every start.
-    """
-    from jupyter_client.manager import KernelManager
-
-    class LocalKernelManager(KernelManager):
-        def __init__(self, **kwargs):
-            super().__init__(**kwargs)
-            self.transport = "ipc"
-            self._socket_dir = tempfile.mkdtemp(prefix="be-kernel-")
-            self.ip = os.path.join(self._socket_dir, "k")
-
-        async def _async_cleanup_resources(self, restart: bool = False) -> None:
-            await super()._async_cleanup_resources(restart=restart)
-            if not restart:
-                import shutil
-
-                shutil.rmtree(self._socket_dir, ignore_errors=True)
-
-    return LocalKernelManager
-
-
-# jupyter_client interrupts every kernel before shutting it down, and ipykernel 7 logs that interrupt
-# as an error; cell errors still reach the notebook, so only the kernel's own log is quietened.
-KERNEL_ARGS = ["--IPKernelApp.log_level=CRITICAL"]
-RESET_CODE = ("get_ipython().run_line_magic('reset', '-f')\nimport os as _os\n_os.chdir({cwd!r})\n"
-              "_os.environ.pop({key!r}, None)\n{stage}del _os")
-CELL_TIMEOUT = 600
-
-
-class KernelSession:
-    """One kernel that executes notebook after notebook, its namespace reset in between.
-
-    Reusing the kernel pays the kernel start and the heavy imports (pandas, scipy, matplotlib,
-    statsmodels) once per worker instead of once per report; nbclient numbers each notebook's
-    execution counts from 1 itself, so outputs do not depend on what ran before.
-    """
-
-    def __init__(self, cwd: Path = config.NOTEBOOKS_DIR):
-        self.cwd = Path(cwd)
-        self.km = None
-
-    def _start(self) -> None:
-        self.km = kernel_manager_class()(kernel_name="python3")
-        self.km.start_kernel(extra_arguments=KERNEL_ARGS, cwd=str(self.cwd))
-
-    def _reset(self, stage: Path | None = None) -> None:
-        kc = self.km.client()
-        kc.start_channels()
-        code = RESET_CODE.format(cwd=str(self.cwd), key=STAGE_ENV,
-                                 stage=f"_os.environ[{STAGE_ENV!r}] = {str(stage)!r}\n" if stage else "")
-        try:
-            kc.wait_for_ready(timeout=60)
-            kc.execute_interactive(code, store_history=False, timeout=60, output_hook=lambda msg: None)
-        finally:
-            kc.stop_channels()
-
-    def execute(self, nb: nbformat.NotebookNode, stage: Path | None = None) -> nbformat.NotebookNode:
-        """Run a notebook; with `stage`, its figures are written there instead (see STAGE_ENV)."""
-        from nbclient import NotebookClient
-
-        if self.km is None or not self.km.is_alive():
-            self._start()
-        self._reset(stage)
-        client = NotebookClient(nb, km=self.km, timeout=CELL_TIMEOUT, kernel_name="python3",
-                                resources={"metadata": {"path": str(self.cwd)}})
-        try:
-            client.execute()
-        except Exception:
-            if self.km is not None and not self.km.is_alive():
-                self.km = None  # the next notebook gets a fresh kernel
-            raise
-        finally:
-            if getattr(client, "kc", None) is not None:
-                client.kc.stop_channels()
-        return nb
-
-    def shutdown(self) -> None:
-        if self.km is not None:
-            try:
-                self.km.shutdown_kernel(now=False)
-            finally:
-                self.km = None
-
-
 @dataclass
 class Outcome:
     name: str
@@ -262,6 +130,18 @@ class Outcome:
     seconds: float
     headline: str | None = None
     error: str | None = None
+    title: str | None = None  # the title the notebook published, if any
+    html: Path | None = None  # where the page was written
+
+
+@dataclass(frozen=True)
+class Task:
+    report: Report
+    parameters: dict[str, Any]
+    reports_dir: Path
+    figures_dir: Path
+    output_name: str  # the report's name, or its variant's
+    identity: PageIdentity
 
 
 def _failure(nb: nbformat.NotebookNode, exc: Exception) -> str:
@@ -274,17 +154,20 @@ def _failure(nb: nbformat.NotebookNode, exc: Exception) -> str:
 
 
 def render_one(report: Report, parameters: dict[str, Any], reports_dir: Path, figures_dir: Path,
-               session: KernelSession | None = None) -> Outcome:
+               session: KernelSession | None = None, identity: PageIdentity | None = None,
+               output_name: str | None = None) -> Outcome:
     """Execute one notebook and write its HTML and executed notebook; never raises for a failing cell."""
     from papermill.iorw import load_notebook_node
     from papermill.parameterize import parameterize_notebook
 
     start = time.perf_counter()
+    name = output_name or report.name
+    identity = identity or PageIdentity(data_version(None), code_commit())
     own = session is None
     session = session or KernelSession(report.notebook_path.parent)
     params = dict(parameters)
     # Relative to the notebook, so no machine's path ends up in a report.
-    params.setdefault("figures_dir", os.path.relpath(Path(figures_dir) / report.name, report.notebook_path.parent))
+    params.setdefault("figures_dir", os.path.relpath(Path(figures_dir) / name, report.notebook_path.parent))
     nb = load_notebook_node(str(report.notebook_path))  # papermill's reader adds the metadata it expects
     nb = parameterize_notebook(nb, params, report_mode=False, kernel_name="python3", language="python")
     for cell in nb.cells:
@@ -293,7 +176,8 @@ def render_one(report: Report, parameters: dict[str, Any], reports_dir: Path, fi
     # Figures go to a staging folder and replace the previous ones only once the whole report has
     # rendered, so a report that fails late leaves its last good figures as untouched as its HTML.
     final_figures = (report.notebook_path.parent / params["figures_dir"]).resolve()
-    stage = Path(tempfile.mkdtemp(prefix=f".{report.name}.", suffix=".staging", dir=_mkdirs(final_figures.parent)))
+    stage = Path(tempfile.mkdtemp(prefix=f".{name}.", suffix=".staging", dir=_mkdirs(final_figures.parent)))
+    page_path = Path(reports_dir) / f"{name}.html"
     try:
         try:
             nb = session.execute(nb, stage)
@@ -303,13 +187,14 @@ def render_one(report: Report, parameters: dict[str, Any], reports_dir: Path, fi
             if own:
                 session.shutdown()
         nb = strip_volatile(nb)
-        page = to_html(nb, report.title)
+        page = to_html(nb, report.title, identity)
         promote(stage, final_figures)
-        atomic_write(reports_dir / f"{report.name}.ipynb", nbformat.writes(nb).encode("utf-8") + b"\n")
-        atomic_write(reports_dir / f"{report.name}.html", page.encode("utf-8"))
+        atomic_write(Path(reports_dir) / f"{name}.ipynb", nbformat.writes(nb).encode("utf-8") + b"\n")
+        atomic_write(page_path, page.encode("utf-8"))
     finally:
         shutil.rmtree(stage, ignore_errors=True)
-    return Outcome(report.name, True, time.perf_counter() - start, headline=headline(nb))
+    return Outcome(report.name, True, time.perf_counter() - start, headline=headline(nb), title=published_title(nb),
+                   html=page_path)
 
 
 def _mkdirs(path: Path) -> Path:
@@ -327,68 +212,54 @@ def promote(stage: Path, target: Path) -> None:
         os.replace(path, target / path.name)
 
 
-_SESSION: KernelSession | None = None
+def _run_task(task: Task, session: KernelSession) -> Outcome:
+    return render_one(task.report, task.parameters, task.reports_dir, task.figures_dir, session,
+                      task.identity, task.output_name)
 
 
-def _worker_session() -> KernelSession:
-    """The kernel of this worker process, started on first use and stopped when the worker exits."""
-    global _SESSION
-    if _SESSION is None:
-        from multiprocessing import util
-
-        _SESSION = KernelSession()
-        util.Finalize(None, _SESSION.shutdown, exitpriority=10)
-    return _SESSION
+def _worker(task: Task) -> Outcome:
+    return _run_task(task, worker_session())
 
 
-def _worker(args: tuple) -> Outcome:
-    report, parameters, reports_dir, figures_dir = args
-    return render_one(report, parameters, reports_dir, figures_dir, _worker_session())
+# ---------------------------------------------------------------- variants
+
+VARIANT_SEPARATOR = "--"
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.]+")
+MAX_NAME = 120
+
+
+def _value_text(value: Any) -> str:
+    if isinstance(value, (list, tuple)):
+        return "-".join(_value_text(v) for v in value) or "none"
+    if isinstance(value, dict):
+        return "-".join(f"{k}-{_value_text(v)}" for k, v in sorted(value.items())) or "none"
+    if value is None:
+        return "none"
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def _plain(text: str) -> str:
+    text = _UNSAFE.sub("-", text)
+    text = re.sub(r"-{2,}", "-", re.sub(r"[-.]*\.\.[-.]*", "-", text))  # no '..': a name, not a way up
+    return text.strip("-.")
+
+
+def variant_name(name: str, overrides: dict[str, Any]) -> str:
+    """The file name (without suffix) of a report rendered with other parameters, e.g. meta_dropout--outcome-relapse.
+
+    Only letters, digits, '_', '.' and '-', never a leading dot; a name too long for comfort is cut
+    and made unique again by a short hash of the parameters.
+    """
+    parts = [_plain(f"{k}-{_value_text(v)}") for k, v in sorted(overrides.items())]
+    slug = "_".join(p for p in parts if p) or "variant"
+    full = f"{name}{VARIANT_SEPARATOR}{slug}"
+    if len(full) > MAX_NAME:
+        digest = hashlib.sha1(repr(sorted(overrides.items())).encode("utf-8")).hexdigest()[:10]
+        full = f"{full[:MAX_NAME - 11]}-{digest}"
+    return full
 
 
 # ---------------------------------------------------------------- the batch
-
-
-def write_index(reports: list[Report], outcomes: dict[str, Outcome], reports_dir: Path) -> None:
-    """reports/index.html: every report with its headline; failed ones marked, previous HTML kept."""
-    rows = []
-    for r in reports:
-        o = outcomes.get(r.name)
-        exists = (reports_dir / f"{r.name}.html").exists()
-        status = "" if o is None or o.ok else ' <span class="failed">(last render failed; showing the previous report)</span>'
-        headline_text = html.escape(o.headline) if o is not None and o.headline else ""
-        link = f'<a href="{html.escape(r.name)}.html">{html.escape(r.title)}</a>' if exists else html.escape(r.title)
-        rows.append(f"<tr><td>{link}{status}</td><td>{headline_text}</td><td>{html.escape(r.description)}</td></tr>")
-    page = INDEX_TEMPLATE.format(rows="\n".join(rows))
-    atomic_write(reports_dir / "index.html", page.encode("utf-8"))
-
-
-INDEX_TEMPLATE = """<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>baclofen-evidence: reports</title>
-<style>
-body {{ font-family: system-ui, sans-serif; max-width: 1100px; margin: 2em auto; padding: 0 1em; color: #222; }}
-table {{ border-collapse: collapse; width: 100%; }}
-th, td {{ text-align: left; padding: 0.45em 0.6em; border-bottom: 1px solid #ddd; vertical-align: top; }}
-th {{ background: #f3f3f3; }}
-.failed {{ color: #b2182b; }}
-</style>
-</head>
-<body>
-<h1>Baclofen for alcohol use disorder: evidence reports</h1>
-<p>Each report is a notebook rendered from the data package in <code>data/</code>.
-Every number traces back to a publication listed in <code>data/references.csv</code>.</p>
-<table>
-<thead><tr><th>Report</th><th>Headline</th><th>What it shows</th></tr></thead>
-<tbody>
-{rows}
-</tbody>
-</table>
-</body>
-</html>
-"""
 
 
 def progress(total: int):
@@ -400,8 +271,14 @@ def progress(total: int):
 
 def render_all(only: list[str] | None = None, jobs: int | None = None, overrides: dict[str, Any] | None = None,
                reports_path: Path = config.REPORTS_CONFIG, reports_dir: Path = config.REPORTS_DIR,
-               figures_dir: Path = config.FIGURES_DIR, notebooks_dir: Path = config.NOTEBOOKS_DIR) -> list[Outcome]:
-    """Render every report (or those named in `only`); returns one Outcome per report rendered."""
+               figures_dir: Path = config.FIGURES_DIR, notebooks_dir: Path = config.NOTEBOOKS_DIR,
+               output: Path | None = None) -> list[Outcome]:
+    """Render every report (or those named in `only`); returns one Outcome per report rendered.
+
+    With `overrides` (a variant) each page is written under its variant name beside the canonical
+    ones, which stay as they are, and the index is not rewritten. With `output`, pages, notebooks,
+    figures (in output/figures) and an index of what is there go to that folder instead.
+    """
     reports = load_reports(reports_path, notebooks_dir)
     names = {r.name for r in reports}
     if only:
@@ -412,8 +289,11 @@ def render_all(only: list[str] | None = None, jobs: int | None = None, overrides
     else:
         chosen = reports
     overrides = overrides or {}
+    if output is not None:
+        reports_dir, figures_dir = Path(output), Path(output) / "figures"
+    variant = bool(overrides) and output is None
     # Every parameter set is checked before any kernel starts: types first, then the data, then the values.
-    tasks, problems = [], []
+    checked, problems = [], []
     for r in chosen:
         try:
             params = check_parameters(r.notebook_path, {**r.parameters, **overrides})
@@ -421,35 +301,40 @@ def render_all(only: list[str] | None = None, jobs: int | None = None, overrides
         except ParameterError as exc:
             problems.append(f"{r.name}: {exc}")
             continue
-        tasks.append((r, params, Path(reports_dir), Path(figures_dir)))
+        checked.append((r, params))
     if problems:
         raise ParameterError("\n".join(problems))
     from baclofen_evidence.datapackage import DataError, read_package
 
     # Bad data is reported once, file by file, before any kernel starts.
     evidence = {}
-    for data_dir in sorted({str(params.get("data_dir") or config.DATA_DIR) for _, params, _, _ in tasks}):
+    for data_dir in sorted({str(params.get("data_dir") or config.DATA_DIR) for _, params in checked}):
         try:
             evidence[data_dir], data_problems = read_package(Path(data_dir))
         except DataError as exc:
             data_problems = exc.problems
         if data_problems:
             raise DataError(data_problems)
-    for r, params, _, _ in tasks:
+    for r, params in checked:
         try:
             precheck.check_values(r.notebook_path, params, declared_parameters(r.notebook_path), evidence)
         except ParameterError as exc:
             problems.append(f"{r.name}: {exc}")
     if problems:
         raise ParameterError("\n".join(problems))
+    commit = code_commit()  # once per batch: one git call, not one per page
+    tasks = [Task(r, params, Path(reports_dir), Path(figures_dir),
+                  variant_name(r.name, overrides) if variant else r.name,
+                  PageIdentity(data_version(evidence[str(params.get("data_dir") or config.DATA_DIR)].descriptor), commit))
+             for r, params in checked]
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(tasks)))
     outcomes: dict[str, Outcome] = {}
     with progress(len(tasks)) as bar:
         if jobs == 1:
             session = KernelSession()
             try:
-                for r, params, rdir, fdir in tasks:
-                    o = render_one(r, params, rdir, fdir, session)
+                for task in tasks:
+                    o = _run_task(task, session)
                     outcomes[o.name] = o
                     bar.update()
             finally:
@@ -462,25 +347,28 @@ def render_all(only: list[str] | None = None, jobs: int | None = None, overrides
                 for o in pool.map(_worker, tasks):
                     outcomes[o.name] = o
                     bar.update()
-    all_reports = load_reports(reports_path, notebooks_dir)
-    previous = _previous_headlines(Path(reports_dir))
-    for r in all_reports:
-        if r.name not in outcomes and r.name in previous:
-            outcomes[r.name] = Outcome(r.name, True, 0.0, headline=previous[r.name])
-    write_index(all_reports, outcomes, Path(reports_dir))
-    return [outcomes[t[0].name] for t in tasks]
+    if not variant:
+        all_reports = load_reports(reports_path, notebooks_dir)
+        previous = _previous_pages(Path(reports_dir))
+        for r in all_reports:
+            if r.name not in outcomes and r.name in previous:
+                outcomes[r.name] = previous[r.name]
+        versions = sorted({t.identity.data_version for t in tasks}) or [data_version(None)]
+        write_index(all_reports, outcomes, Path(reports_dir), PageIdentity(", ".join(versions), commit))
+    return [outcomes[t.report.name] for t in tasks]
 
 
-def _previous_headlines(reports_dir: Path) -> dict[str, str]:
-    """Headlines of reports already rendered, read from their executed notebooks."""
+def _previous_pages(reports_dir: Path) -> dict[str, Outcome]:
+    """Headlines and titles of reports already rendered, read from their executed notebooks."""
     found = {}
     for path in reports_dir.glob("*.ipynb"):
         try:
-            text = headline(nbformat.read(path, as_version=4))
+            nb = nbformat.read(path, as_version=4)
         except Exception:  # a stray or damaged file is simply not listed with a headline
             continue
-        if text:
-            found[path.stem] = text
+        text, title = headline(nb), published_title(nb)
+        if text or title:
+            found[path.stem] = Outcome(path.stem, True, 0.0, headline=text, title=title)
     return found
 
 
@@ -507,10 +395,23 @@ def baseline(notebooks: list[Path] | None = None) -> list[Path]:
     return written
 
 
-def summary(outcomes: list[Outcome]) -> tuple[str, int]:
+def _shown(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def summary(outcomes: list[Outcome], variant: bool = False, folder: Path | None = None) -> tuple[str, int]:
+    """What was rendered and where; failures named. Variants list each page they wrote."""
     ok = [o for o in outcomes if o.ok]
     failed = [o for o in outcomes if not o.ok]
-    lines = [f"rendered {len(ok)} of {len(outcomes)} report(s) into {config.REPORTS_DIR.name}/"]
+    where = _shown(Path(folder)) if folder is not None else config.REPORTS_DIR.name
+    lines = [f"rendered {len(ok)} of {len(outcomes)} report(s) into {where}/"]
+    if variant or folder is not None:
+        lines += [f"  {o.name}: {_shown(o.html)}" for o in ok if o.html is not None]
+    if variant:
+        lines.append("  (a variant: the canonical reports and the index are unchanged)")
     for o in failed:
         lines.append(f"FAILED {o.name}: {o.error}")
     return "\n".join(lines), (1 if failed else 0)
