@@ -1,12 +1,16 @@
 """The command line as a user scripts it: JSON keys, exit codes, errors that name the culprit."""
 
+import argparse
 import json
 import math
+import re
 import subprocess
 import sys
+from importlib import metadata
 
 import pytest
 
+from baclofen_evidence import config
 from baclofen_evidence.cli import main
 
 
@@ -91,11 +95,11 @@ def test_meta_with_exclusion_and_dose_limits(capsys):
     (["meta", "--outcome", "abstinence", "--exclude", "nosuch2000"], "exclude: no such study: nosuch2000"),
     (["meta", "--outcome", "abstinence", "--dose-min", "-5"], "dose_min: must be a number of at least 0"),
     (["costs", "--currency", "XYZ"], "currency: 'XYZ' is not one of"),
-    (["claims", "--source", "nope"], "source: 'nope' is not a source id"),
+    (["claims", "--source", "nope"], "source: 'nope' is not a source; give a short id or a full source_id: 000 (Windward Way Recovery); 001"),
 ])
-def test_bad_parameters_name_themselves(capsys, argv, words):
+def test_bad_parameters_name_themselves_and_exit_2(capsys, argv, words):
     code, out, err = run(capsys, *argv)
-    assert code == 1 and words in err and "Traceback" not in err
+    assert code == 2 and words in err and "Traceback" not in err
 
 
 def test_meta_with_too_few_trials_says_so(capsys):
@@ -124,14 +128,127 @@ def test_installed_console_script_and_module_agree():
 
 def test_render_refuses_a_parameter_typo_before_any_kernel_starts(capsys):
     code, out, err = run(capsys, "render", "--only", "meta_abstinence", "--param", "outcom=relapse")
-    assert code == 1 and "outcom: unknown parameter of meta_analysis.ipynb" in err and "outcome" in err
+    assert code == 2 and "outcom: unknown parameter of meta_analysis.ipynb" in err and "outcome" in err
 
 
 def test_render_refuses_a_wrong_type(capsys):
     code, out, err = run(capsys, "render", "--only", "meta_abstinence", "--param", "dose_threshold=high")
-    assert code == 1 and "dose_threshold: expected float, got str 'high'" in err
+    assert code == 2 and "dose_threshold: expected float, got str 'high'" in err
 
 
 def test_render_refuses_an_unknown_report(capsys):
     code, out, err = run(capsys, "render", "--only", "nosuch")
-    assert code == 1 and "--only: no report named nosuch" in err
+    assert code == 2 and "--only: no report named nosuch" in err
+
+
+
+# ---------------------------------------------------------------- version, lists, exit codes, strict JSON
+
+
+def test_version_names_the_code_and_the_data_package(capsys):
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    out = capsys.readouterr().out
+    descriptor = json.loads((config.DATA_DIR / config.DATAPACKAGE).read_text(encoding="utf-8"))
+    assert done.value.code == 0
+    assert out.strip() == f"baclofen-evidence {metadata.version('baclofen-evidence')} (data package {descriptor['version']})"
+
+
+def test_help_states_the_exit_codes(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    assert "exit status:" in out and "1  the data or the analysis failed" in out and "2  the command line is wrong" in out
+
+
+def test_usage_errors_exit_2_and_data_errors_exit_1(capsys, tmp_path):
+    with pytest.raises(SystemExit) as done:
+        main(["meta", "--nosuch-option"])
+    assert done.value.code == 2
+    assert run(capsys, "meta", "--outcome", "relapses")[0] == 2
+    assert run(capsys, "validate", "--data", str(tmp_path / "nowhere"))[0] == 1  # the data are missing
+    assert run(capsys, "studies", "--data", str(tmp_path))[0] == 1  # a folder without a data package
+
+
+def test_list_outcomes_counts_the_trials_each_analysis_can_use(json_outputs):
+    outcomes = {o["outcome"]: o for o in json_outputs["list outcomes"]}
+    assert outcomes["dropout"]["label"] == "Dropout" and outcomes["dropout"]["trials"] >= 6
+    assert outcomes["primary_drinking"]["trials"] >= 9 and outcomes["primary_drinking"]["placebo_controlled_rcts"] >= 9
+    assert outcomes["pct_heavy_drinking_days"]["trials_as_smd"] >= outcomes["pct_heavy_drinking_days"]["trials"]
+    assert outcomes["abstinence"]["trials_as_smd"] is None  # binary: no SMD column
+
+
+def test_list_sources_gives_short_ids_that_claims_accepts(capsys, json_outputs):
+    sources = json_outputs["list sources"]
+    assert [s["short_id"] for s in sources] == ["000", "001", "002", "003", "004"]
+    assert sources[0]["outlet"] == "Windward Way Recovery"
+    every = json_outputs["claims"]
+    code, out, _ = run(capsys, "claims", "--source", "001", "--format", "json")
+    assert code == 0 and json.loads(out) == [c for c in every if c["source_id"] == sources[1]["source_id"]] != []
+
+
+def test_list_reports_and_studies(json_outputs):
+    from baclofen_evidence.reports_config import load_reports
+
+    reports = json_outputs["list reports"]
+    assert [r["name"] for r in reports] == [r.name for r in load_reports()]
+    assert {"name", "notebook", "title", "parameters"} <= set(reports[0])
+    assert json_outputs["list studies"] == json_outputs["studies"]
+
+
+def test_meta_table_shows_each_trial_on_the_reporting_scale_with_its_interval(capsys):
+    code, out, _ = run(capsys, "meta", "--outcome", "abstinence")
+    assert code == 0 and "RR (95% CI)" in out and "0.0000" not in out
+    assert re.search(r"addolorato2007 +\d\.\d\d \(95% CI \d\.\d\d to \d\.\d\d\)", out)
+
+
+JSON_COMMANDS = {
+    "studies": ["studies"], "meta": ["meta", "--outcome", "responder"], "claims": ["claims"], "costs": ["costs"],
+    "tsa": ["tsa", "--outcome", "dropout"], "gosh": ["gosh", "--outcome", "abstinence"],
+    "list outcomes": ["list", "outcomes"], "list sources": ["list", "sources"], "list studies": ["list", "studies"],
+    "list reports": ["list", "reports"],
+}
+ELSEWHERE = {"multiverse"}  # tests/test_multiverse.py parses its JSON as strictly
+
+
+def _refuse(name):
+    raise ValueError(f"{name} is not strict JSON")
+
+
+def commands_with_json() -> set[str]:
+    """Every command, and every list subcommand, that offers --format json."""
+    from baclofen_evidence.cli import build_parser
+
+    found = set()
+
+    def walk(parser, prefix):
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, child in action.choices.items():
+                    walk(child, f"{prefix} {name}".strip())
+            elif "--format" in action.option_strings and "json" in action.choices:
+                found.add(prefix)
+
+    walk(build_parser(), "")
+    return found
+
+
+@pytest.fixture(scope="module")
+def json_outputs() -> dict:
+    """Every command's --format json output, run once and parsed strictly (no NaN or Infinity)."""
+    import contextlib
+    import io
+
+    outputs = {}
+    for name, argv in JSON_COMMANDS.items():
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main([*argv, "--format", "json"])
+        assert code == 0, (name, err.getvalue())
+        outputs[name] = json.loads(out.getvalue(), parse_constant=_refuse)
+    return outputs
+
+
+def test_every_json_output_is_strict_json(json_outputs):
+    assert commands_with_json() == set(JSON_COMMANDS) | ELSEWHERE
+    assert set(json_outputs) == set(JSON_COMMANDS)

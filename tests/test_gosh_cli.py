@@ -91,7 +91,7 @@ def test_missing_file_and_contradicting_options(capsys, tmp_path):
     code, _, err = run(capsys, "gosh", "--input", str(tmp_path / "nope.csv"))
     assert code == 1 and "nope.csv:-:-: cannot read the file" in err
     code, _, err = run(capsys, "gosh")
-    assert code == 1 and "either --outcome" in err
+    assert code == 2 and "either --outcome" in err
 
 
 def test_every_problem_is_listed_at_once(capsys, tmp_path):

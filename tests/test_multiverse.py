@@ -112,7 +112,7 @@ def test_multiverse_command(capsys):
     from baclofen_evidence.cli import main
 
     assert main(["multiverse", "--format", "json"]) == 0
-    doc = json.loads(capsys.readouterr().out)
+    doc = json.loads(capsys.readouterr().out, parse_constant=lambda name: pytest.fail(f"{name} is not strict JSON"))
     assert doc["summary"]["specifications"] == len(doc["specifications"])
     assert {"trials", "outcome", "estimator", "hksj", "dose", "estimate", "ci_low", "ci_high"} <= set(doc["specifications"][0])
     assert main(["multiverse", "--format", "csv"]) == 0

@@ -96,7 +96,7 @@ def test_outputs_follow_the_umask_not_0600(tmp_path: Path, umask):
 def test_non_finite_and_empty_parameters_are_refused_by_name(capsys, argv, words):
     code = main(argv)
     _, err = capsys.readouterr()
-    assert code == 1 and words in err and "Traceback" not in err, err
+    assert code == 2 and words in err and "Traceback" not in err, err  # a usage error
 
 
 def test_relative_paths_mean_the_same_in_the_check_and_the_kernel(tmp_path: Path):

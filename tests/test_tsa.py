@@ -84,7 +84,7 @@ def test_bad_inputs_fail_cleanly():
                         (["--outcome", "relapse", "--cost-source", "x"], "cost_source"),
                         (["--outcome", "pct_days_abstinent", "--sd", "-2"], "sd")):
         out = cli("tsa", *args)
-        assert out.returncode == 1 and words in out.stderr and "Traceback" not in out.stderr, args
+        assert out.returncode == 2 and words in out.stderr and "Traceback" not in out.stderr, args
 
 
 @pytest.fixture(scope="module")

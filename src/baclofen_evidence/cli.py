@@ -1,7 +1,7 @@
 """Command line: `python -m baclofen_evidence COMMAND` (also installed as `baclofen-evidence`).
 
 Every number a report shows can be reproduced from here without Jupyter. Bad data or bad
-parameters end in plain messages and exit status 1, never in a stack trace.
+parameters end in plain messages and the exit status of EXIT_CODES, never in a stack trace.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import pandas as pd
 
 from baclofen_evidence import config
 from baclofen_evidence.datapackage import DataError, load, validate
+from baclofen_evidence import formatting
 from baclofen_evidence.formatting import to_json
 from baclofen_evidence.parameters import ParameterError
 from baclofen_evidence.studies import plain
@@ -26,8 +27,23 @@ from baclofen_evidence.studies import plain
 TABLE_CELL_WIDTH = 60  # readable tables cut long text; --format json or csv gives it whole
 
 
+EXIT_CODES = """exit status:
+  0  done
+  1  the data or the analysis failed: a data package or input file that is missing or has problems
+     (each named FILE:ROW:COLUMN), a report that failed to render, or an unexpected error
+  2  the command line is wrong: an unknown command or option, a value that is not allowed (an unknown
+     outcome, source, study, report or parameter, a number out of range), or options that contradict
+     each other; the message names the option
+"""
+USAGE_EXIT, DATA_EXIT = 2, 1
+
+
 class UsageError(Exception):
-    """A parameter is wrong; the message names it."""
+    """A parameter is wrong; the message names it (exit 2)."""
+
+
+class DataNotFound(Exception):
+    """--data names no usable folder: the data are missing, not the command wrong (exit 1)."""
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
@@ -46,12 +62,12 @@ def _data_dir(args: argparse.Namespace) -> Path:
         return config.DATA_DIR
     # An empty --data is almost always an unset shell variable; silently using data/ would hide that.
     if not args.data.strip():
-        raise UsageError("--data: the folder is empty ('') - was a shell variable unset? Leave --data out to use data/")
+        raise DataNotFound("--data: the folder is empty ('') - was a shell variable unset? Leave --data out to use data/")
     path = Path(args.data)
     if not path.exists():
-        raise UsageError(f"--data: no such folder: {args.data}")
+        raise DataNotFound(f"--data: no such folder: {args.data}")
     if not path.is_dir():
-        raise UsageError(f"--data: not a folder: {args.data} (give the folder holding {config.DATAPACKAGE})")
+        raise DataNotFound(f"--data: not a folder: {args.data} (give the folder holding {config.DATAPACKAGE})")
     return path
 
 
@@ -125,24 +141,32 @@ def cmd_meta(args: argparse.Namespace) -> int:
     else:
         r = ma.result
         print(f"k = {ma.k}, participants = {ma.n_participants}")
-        print(f"{ma.measure} {ma.scale(r.estimate):.3f} (95% CI {ma.scale(r.ci_low):.3f} to {ma.scale(r.ci_high):.3f}); "
-              f"prediction interval {ma.scale(r.pi_low):.3f} to {ma.scale(r.pi_high):.3f}")
-        print(f"tau2 = {r.tau2:.4f}, I2 = {r.i2:.1f}%, Q = {r.q:.3f} (df {r.q_df}, p = {r.q_p:.4f})")
+        print(f"{formatting.effect(ma.measure, ma.scale(r.estimate), ma.scale(r.ci_low), ma.scale(r.ci_high))}; "
+              f"{formatting.interval(ma.scale(r.pi_low), ma.scale(r.pi_high), label='prediction interval')}")
+        print(f"tau2 = {formatting.significant(r.tau2)}, I2 = {formatting.number(r.i2, 1)}%, Q = {formatting.number(r.q)} "
+              f"(df {r.q_df}, {formatting.p_value(r.q_p)})")
     from baclofen_evidence.coverage import coverage
 
     print(f"coverage: {coverage(ma).sentence()}")
     if not studies.empty:
-        shown = studies[["study_id", "effect", "ci_low", "ci_high", "weight", "route", "data_from", "conversion"]].copy()
-        shown = shown.rename(columns={"effect": ma.measure})
-        emit([], "table", shown.round(3))
+        # Each trial on the reporting scale (RR, not log RR) with its interval, as the forest plot shows it.
+        shown = pd.DataFrame({
+            "study_id": studies["study_id"],
+            f"{ma.measure} (95% CI)": [formatting.effect(None, e, lo, hi) for e, lo, hi in
+                                       zip(studies["effect"], studies["ci_low"], studies["ci_high"])],
+            "weight": [formatting.percent(w / 100, 1) for w in studies["weight"]],
+            "route": studies["route"], "data_from": studies["data_from"], "conversion": studies["conversion"]})
+        emit([], "table", shown)
     return 0
 
 
 @command("claims")
 def cmd_claims(args: argparse.Namespace) -> int:
+    from baclofen_evidence import source_ids
     from baclofen_evidence.claims import verdicts
 
-    table = verdicts(load(_data_dir(args)), args.source)
+    ev = load(_data_dir(args))
+    table = verdicts(ev, source_ids.resolve(ev.sources, args.source) if args.source is not None else None)
     records = [{k: plain(v) for k, v in row.items()} for row in table.to_dict("records")]
     if args.format == "table":
         emit(records, "table", table[["claim_id", "source_id", "study_id", "verdict", "evidence"]])
@@ -281,6 +305,53 @@ def cmd_multiverse(args: argparse.Namespace) -> int:
     return 0
 
 
+def outcome_records(ev) -> list[dict]:
+    """Every outcome an analysis can be run on, with how many placebo-controlled trials give it a usable result."""
+    from baclofen_evidence import meta_analysis as meta
+    from baclofen_evidence.coverage import coverage
+
+    records = []
+    for outcome_id, d in meta.analysis_outcomes(ev.descriptor).items():
+        ma = meta.run(ev, outcome_id)
+        cov = coverage(ma)
+        rec = {"outcome": outcome_id, "label": d["label"], "kind": d["kind"], "measure": ma.measure,
+               "trials": cov.trials, "participants": cov.participants, "placebo_controlled_rcts": cov.reference_trials}
+        # Trials that report only a standardised effect (Cohen's d, a t statistic) enter on the SMD scale only.
+        rec["trials_as_smd"] = coverage(meta.run(ev, outcome_id, "SMD")).trials if d["kind"] == "continuous" else None
+        records.append(rec)
+    return records
+
+
+def report_records() -> list[dict]:
+    from baclofen_evidence.reports_config import load_reports
+
+    return [{"name": r.name, "notebook": r.notebook, "title": r.title, "parameters": r.parameters}
+            for r in load_reports()]
+
+
+@command("list")
+def cmd_list(args: argparse.Namespace) -> int:
+    if args.what == "reports":
+        records = report_records()
+        table = pd.DataFrame(records).assign(parameters=[", ".join(f"{k}={v}" for k, v in r["parameters"].items())
+                                                         for r in records])
+        emit(records, args.format, table if args.format != "json" else None)
+        return 0
+    ev = load(_data_dir(args))
+    if args.what == "outcomes":
+        records = outcome_records(ev)
+        emit(records, args.format, pd.DataFrame(records).astype({"trials_as_smd": "Int64"}))
+    elif args.what == "sources":
+        from baclofen_evidence import source_ids
+
+        emit(source_ids.source_records(ev.sources), args.format)
+    else:
+        from baclofen_evidence.studies import study_records, study_table
+
+        emit(study_records(ev), args.format, None if args.format == "json" else study_table(ev))
+    return 0
+
+
 @command("render")
 def cmd_render(args: argparse.Namespace) -> int:
     from baclofen_evidence import render
@@ -344,11 +415,14 @@ def cmd_reference_inputs(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="baclofen-evidence", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="baclofen-evidence", description=__doc__.splitlines()[0], epilog=EXIT_CODES,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=version_text())
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def add(name: str, help_: str, formats: bool = True) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help_, description=help_)
+    def add(name: str, help_: str, formats: bool = True, into=sub) -> argparse.ArgumentParser:
+        p = into.add_parser(name, help=help_, description=help_, epilog=EXIT_CODES,
+                            formatter_class=argparse.RawDescriptionHelpFormatter)
         p.add_argument("--data", metavar="DIR", help="data package directory (default: data/)")
         if formats:
             p.add_argument("--format", choices=["table", "json", "csv"], default="table", help="output format (default: table)")
@@ -372,7 +446,7 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--arm-level-only", action="store_true", help="sensitivity: per-arm data only, as before study-level results were used")
 
     c = add("claims", "verdict on every claim of the sources, with the deciding evidence")
-    c.add_argument("--source", help="only this source id")
+    c.add_argument("--source", help="only this source: its short id (000) or its full source_id (list sources shows them)")
 
     k = add("costs", "cost per patient for every study: trial budget where published, else drug acquisition")
     k.add_argument("--price-source", help="drug price (a cost_id in costs.csv; default: the NHS Drug Tariff 2018 price)")
@@ -403,6 +477,14 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--scheduler", metavar="ADDRESS",
                    help="'inline', 'process', or a Dask scheduler address (tcp://host:port; needs the extra `cluster`)")
 
+    ls = sub.add_parser("list", help="list outcomes, sources, studies or reports", description="list outcomes, sources, studies or reports",
+                        epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    what = ls.add_subparsers(dest="what", required=True, metavar="WHAT")
+    add("outcomes", "every outcome with its label and how many placebo-controlled trials give it a usable result", into=what)
+    add("sources", "every source: its short id (as in claims --source 000), outlet and title", into=what)
+    add("studies", "every study with n, dose, duration, direction and identifiers (as the studies command)", into=what)
+    add("reports", "every report of notebooks/reports.yml: name, notebook, title and parameters", into=what)
+
     add("multiverse", "every defensible analysis: trial sets x outcomes x estimators x HKSJ x dose bands (specification curve)")
 
     r = sub.add_parser("render", help="render every report in notebooks/reports.yml to HTML (make reports)",
@@ -427,9 +509,28 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def version_text() -> str:
+    """The code's version and the version of the data package in data/ (read without checking it)."""
+    import json
+    from importlib import metadata
+
+    from baclofen_evidence.page_identity import data_version
+
+    try:
+        code = metadata.version("baclofen-evidence")
+    except metadata.PackageNotFoundError:
+        code = "unknown"
+    try:
+        descriptor = json.loads((config.DATA_DIR / config.DATAPACKAGE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        descriptor = None
+    data = data_version(descriptor) if isinstance(descriptor, dict) else "unreadable"
+    return f"baclofen-evidence {code} (data package {data})"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(argv)  # a wrong command line exits here with status 2 (argparse)
     try:
         return COMMANDS[args.command](args)
     except DataError as exc:
@@ -437,10 +538,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(p, file=sys.stderr)
         print(f"{len(exc.problems)} problem(s) in the data package; run `baclofen-evidence validate` for the full list",
               file=sys.stderr)
-        return 1
+        return DATA_EXIT
+    except DataNotFound as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return DATA_EXIT
     except (UsageError, ParameterError) as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 1
+        return USAGE_EXIT
     except BrokenPipeError:  # e.g. piped into `head`
         return 0
     except KeyboardInterrupt:
