@@ -7,7 +7,7 @@ datapackage.json, which descriptor.py requires every package to declare; a test 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import pandas as pd
