@@ -56,6 +56,8 @@ CASES = [
     ("missing-needed-resource", edit_descriptor(lambda d: d["resources"].remove(res(d, "costs"))), "resources", "no resource 'costs'"),
     ("empty-resources", edit_descriptor(lambda d: d.__setitem__("resources", [])), "resources", "is empty"),
     ("resources-not-a-list", edit_descriptor(lambda d: d.__setitem__("resources", {})), "resources", "needs a 'resources' list"),
+    ("version-not-a-string", edit_descriptor(lambda d: d.__setitem__("version", 2)), "version", "must be a version string"),
+    ("version-with-markup", edit_descriptor(lambda d: d.__setitem__("version", "<b>2</b>")), "version", "must be a version string"),
     ("descriptor-is-a-list", lambda p: (p / "datapackage.json").write_text("[]"), "-", "must be a JSON object"),
     ("pk-unknown-field", edit_descriptor(lambda d: res(d, "arms")["schema"].__setitem__("primaryKey", ["arm"])),
      "resources[arms].schema.primaryKey", "'arm', which is not a field"),

@@ -135,6 +135,10 @@ def _check_structure(d: Any) -> Iterator:
     if not isinstance(d, dict):
         yield _problem("-", f"the descriptor must be a JSON object, not {type(d).__name__}")
         return
+    # Every page's footer names the version of the data it was rendered from (page_identity.py).
+    version = d.get("version")
+    if version is not None and not (isinstance(version, str) and re.fullmatch(r"[0-9A-Za-z][0-9A-Za-z.+-]*", version)):
+        yield _problem("version", f"must be a version string such as \"2.0.0\", not {_json(version)}")
     resources = d.get("resources")
     if not isinstance(resources, list):
         yield _problem("resources", "the descriptor needs a 'resources' list")
