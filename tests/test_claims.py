@@ -13,6 +13,7 @@ import pytest
 
 from baclofen_evidence import claims, coverage, settling, tsa
 from baclofen_evidence import meta_analysis as meta
+from baclofen_evidence import formatting as fmt
 from baclofen_evidence.datapackage import load, validate
 from baclofen_evidence.parameters import ParameterError
 from tests.conftest import set_cell
@@ -208,7 +209,7 @@ def test_cost_evidence_shows_what_can_be_computed(verdicts, ev):
         t = tsa.run(ev, outcome)
         left = settling.remaining(t.ris_adjusted, t.accrued)
         price = settling.price(ev, left)
-        assert f"TSA: {left:,} more participants): {claims._fmt(price.amount)} USD" in text
+        assert f"TSA: {left:,} more participants): {fmt.quantity(price.amount)} USD" in text
     assert "the causal part cannot be decided" in text
 
 

@@ -31,6 +31,12 @@ def test_p_values_never_print_as_zero(p, relation, shown):
     assert fmt.p_value(p, relation) == shown
 
 
+def test_a_p_value_in_a_column_headed_p():
+    assert fmt.p_only(0.034) == "0.034"
+    assert fmt.p_only(0.00001) == "< 0.001"
+    assert fmt.p_only(None) == ""
+
+
 def test_missing_values_print_empty_or_as_asked():
     for missing in (None, math.nan, np.nan, pd.NA, pd.NaT, np.float64("nan")):
         assert fmt.p_value(missing) == ""
@@ -96,9 +102,19 @@ def test_money_carries_its_currency():
     assert fmt.money(4375.4, "USD") == "4,375 USD"
     assert fmt.money(np.float64(12.5), "GBP") == "12 GBP"  # whole units, rounded half to even
     assert fmt.money(None, "USD", missing="unknown") == "unknown"
+    assert fmt.money(1234.5678, "GBP", 2) == "1,234.57 GBP"
+    assert fmt.money(0.01234, "GBP", 4) == "0.0123 GBP"
     assert fmt.money_range(12.2, 310, "EUR") == "12 to 310 EUR"
     assert fmt.money_range(1200, 1200.3, "EUR") == "1,200 EUR"
     assert fmt.money_range(1, None, "EUR") == ""
+
+
+def test_quantities_and_forest_plot_columns():
+    assert fmt.quantity(4375.4) == "4,375"
+    assert fmt.quantity(2.5) == "2.5"
+    assert fmt.quantity(100) == "100"
+    assert fmt.bracketed(0.8512, 0.6049, 1.2) == "0.85 [0.60, 1.20]"
+    assert fmt.bracketed(-12.34, -20.0, -4.6, 1) == "-12.3 [-20.0, -4.6]"
 
 
 def test_doses_and_values_as_the_data_prints_them():

@@ -21,6 +21,7 @@ from baclofen_evidence.datapackage import DataError, load, validate
 from baclofen_evidence.formatting import to_json
 from baclofen_evidence.parameters import ParameterError
 from baclofen_evidence.studies import plain
+from baclofen_evidence import formatting as fmt
 
 
 TABLE_CELL_WIDTH = 60  # readable tables cut long text; --format json or csv gives it whole
@@ -125,9 +126,9 @@ def cmd_meta(args: argparse.Namespace) -> int:
     else:
         r = ma.result
         print(f"k = {ma.k}, participants = {ma.n_participants}")
-        print(f"{ma.measure} {ma.scale(r.estimate):.3f} (95% CI {ma.scale(r.ci_low):.3f} to {ma.scale(r.ci_high):.3f}); "
-              f"prediction interval {ma.scale(r.pi_low):.3f} to {ma.scale(r.pi_high):.3f}")
-        print(f"tau2 = {r.tau2:.4f}, I2 = {r.i2:.1f}%, Q = {r.q:.3f} (df {r.q_df}, p = {r.q_p:.4f})")
+        print(f"{ma.measure} {fmt.number(ma.scale(r.estimate), 3)} (95% CI {fmt.number(ma.scale(r.ci_low), 3)} to {fmt.number(ma.scale(r.ci_high), 3)}); "
+              f"prediction interval {fmt.number(ma.scale(r.pi_low), 3)} to {fmt.number(ma.scale(r.pi_high), 3)}")
+        print(f"tau2 = {fmt.number(r.tau2, 4)}, I2 = {fmt.number(r.i2, 1)}%, Q = {fmt.number(r.q, 3)} (df {r.q_df}, {fmt.p_value(r.q_p)})")
     from baclofen_evidence.coverage import coverage
 
     print(f"coverage: {coverage(ma).sentence()}")
@@ -187,16 +188,16 @@ def cmd_tsa(args: argparse.Namespace) -> int:
         return 0
     i = t.inputs
     if i.kind == "binary":
-        print(f"{t.outcome_label}: control event proportion {i.control_event_proportion:.3f}, RRR {i.rrr:.0%}, "
-              f"alpha {i.alpha:g} (two-sided), beta {i.beta:g}")
+        print(f"{t.outcome_label}: control event proportion {fmt.number(i.control_event_proportion, 3)}, RRR {fmt.percent(i.rrr)}, "
+              f"alpha {fmt.as_printed(i.alpha)} (two-sided), beta {fmt.as_printed(i.beta)}")
     else:
-        print(f"{t.outcome_label}: minimal relevant difference {i.mird:g}, SD {i.sd:.3g}, alpha {i.alpha:g} (two-sided), beta {i.beta:g}")
-    print(f"D2 = {t.d2:.1%}; RIS {t.ris:,}, diversity-adjusted {t.ris_adjusted:,}; accrued {t.accrued:,.0f} "
-          f"({t.fraction:.1%}); Z-curve: {out['model']}; {out['orientation']}")
+        print(f"{t.outcome_label}: minimal relevant difference {fmt.as_printed(i.mird)}, SD {fmt.significant(i.sd)}, alpha {fmt.as_printed(i.alpha)} (two-sided), beta {fmt.as_printed(i.beta)}")
+    print(f"D2 = {fmt.percent(t.d2, 1)}; RIS {fmt.count(t.ris)}, diversity-adjusted {fmt.count(t.ris_adjusted)}; accrued {fmt.count(t.accrued)} "
+          f"({fmt.percent(t.fraction, 1)}); Z-curve: {out['model']}; {out['orientation']}")
     print(f"verdict: {t.verdict}: {t.verdict_text}")
     print(t.conventional)
-    print(f"cost to settle: {left:,} more participants x {price.per_patient:,.0f} {price.currency} ({price.label}, {price.basis}) "
-          f"= {price.amount:,.0f} {price.currency}")
+    print(f"cost to settle: {fmt.count(left)} more participants x {fmt.money(price.per_patient, price.currency)} ({price.label}, {price.basis}) "
+          f"= {fmt.money(price.amount, price.currency)}")
     emit([], "table", looks.round(3))
 
 
@@ -251,8 +252,8 @@ def cmd_gosh(args: argparse.Namespace) -> int:
     else:
         print(res.description())
         s = res.stats[res.stats["converged"]]
-        print(f"estimate: median {s['estimate'].median():.4f}, range {s['estimate'].min():.4f} to {s['estimate'].max():.4f}; "
-              f"I2 median {s['i2'].median():.1f}%; not converged: {res.n_unconverged}")
+        print(f"estimate: median {fmt.number(s['estimate'].median(), 4)}, range {fmt.number(s['estimate'].min(), 4)} to {fmt.number(s['estimate'].max(), 4)}; "
+              f"I2 median {fmt.number(s['i2'].median(), 1)}%; not converged: {res.n_unconverged}")
         emit([], "table", gosh.influence(res).round(4))
     return 0
 
@@ -274,8 +275,8 @@ def cmd_multiverse(args: argparse.Namespace) -> int:
     else:
         s = mv.summary()
         print(f"{s['specifications']} specifications of a grid of {s['grid']} ({s['dropped']} dropped); "
-              f"{s['share_favouring_baclofen']:.0%} favour baclofen, {s['share_ci_excludes_null']:.0%} have a 95% CI excluding no effect; "
-              f"median SMD {s['median_estimate']:.2f} ({s['min_estimate']:.2f} to {s['max_estimate']:.2f})")
+              f"{fmt.percent(s['share_favouring_baclofen'])} favour baclofen, {fmt.percent(s['share_ci_excludes_null'])} have a 95% CI excluding no effect; "
+              f"median SMD {fmt.number(s['median_estimate'])} ({fmt.number(s['min_estimate'])} to {fmt.number(s['max_estimate'])})")
         emit([], "table", mv.drop_reasons())
         emit([], "table", multiverse.choice_effects(mv).round(3))
     return 0

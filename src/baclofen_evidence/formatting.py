@@ -126,6 +126,12 @@ def p_value(p: Any, relation: str = "=", missing: str = "") -> str:
     return f"p = {_p_digits(p)}"
 
 
+def p_only(p: Any, missing: str = "") -> str:
+    """A p-value for a cell or column already headed 'p': '0.034', '< 0.001'."""
+    text = p_value(p, missing=missing)
+    return text[len("p = "):] if text.startswith("p = ") else text[len("p "):] if text else text
+
+
 def _p_digits(p: float) -> str:
     """Two decimals from 0.1 up, three below (0.0996 rounds to 0.10, not 0.100)."""
     return f"{p:.2f}" if round(p, 3) >= 0.1 else f"{p:.3f}"
@@ -145,16 +151,17 @@ def effect(measure: str | None, estimate: Any, low: Any = None, high: Any = None
     return f"{head} ({interval(low, high, digits)})"
 
 
-def money(amount: Any, currency: str, missing: str = "") -> str:
-    """An amount with its currency code, rounded to whole units: '4,375 USD'."""
+def money(amount: Any, currency: str, digits: int = 0, missing: str = "") -> str:
+    """An amount with its currency code, in whole units ('4,375 USD') unless a unit price needs
+    `digits` decimals ('0.0123 GBP' per mg)."""
     amount = _plain(amount)
     if is_missing(amount):
         return missing
-    return f"{_whole(amount)} {currency}"
+    return f"{_whole(amount, digits)} {currency}"
 
 
-def _whole(amount: Any) -> str:
-    return _infinite(amount) or _no_negative_zero(f"{amount:,.0f}")
+def _whole(amount: Any, digits: int = 0) -> str:
+    return _infinite(amount) or _no_negative_zero(f"{amount:,.{digits}f}")
 
 
 def money_range(low: Any, high: Any, currency: str, missing: str = "") -> str:
@@ -165,6 +172,19 @@ def money_range(low: Any, high: Any, currency: str, missing: str = "") -> str:
     if _whole(low) == _whole(high):
         return money(low, currency)
     return f"{_whole(low)} to {_whole(high)} {currency}"
+
+
+def quantity(value: Any, missing: str = "") -> str:
+    """A quantity a claim or a budget states: whole with separators from 100 up (4,375), as printed below (2.5)."""
+    value = _plain(value)
+    if is_missing(value):
+        return missing
+    return count(value) if abs(value) >= 100 else as_printed(value)
+
+
+def bracketed(estimate: Any, low: Any, high: Any, digits: int = DIGITS) -> str:
+    """A forest plot's effect column, as RevMan prints it: '0.85 [0.60, 1.20]'."""
+    return f"{number(estimate, digits)} [{number(low, digits)}, {number(high, digits)}]"
 
 
 def dose(mg_per_day: Any, missing: str = "") -> str:

@@ -9,6 +9,7 @@ import pandas as pd
 from baclofen_evidence import claims, plots
 from baclofen_evidence.headline import publish_headline
 from baclofen_evidence.sections.common import bullets, esc, evidence, figure, figures_folder, md, source_labels, table
+from baclofen_evidence import formatting as fmt
 
 
 @dataclass
@@ -41,7 +42,7 @@ class Report:
             "confidence of its identification) get different verdicts, and each is shown;",
             "Counts of trials are made two ways, published trials and published plus completed-but-unpublished ones; "
             "the verdict names the rule that decides and why.",
-            f"A number hedged with 'about' may be off by up to {claims.ABOUT_TOLERANCE:.0%}; an exact number must match at the "
+            f"A number hedged with 'about' may be off by up to {fmt.percent(claims.ABOUT_TOLERANCE)}; an exact number must match at the "
             "precision the claim uses; money in another currency is converted at the average rate of the amount's year.",
             "Counts of RCTs include randomized trials of baclofen for alcohol dependence (relapse prevention, drinking reduction "
             "or comorbid symptoms) and leave out alcohol-withdrawal trials.",
@@ -54,7 +55,7 @@ class Report:
             "inconsistent if not. <i>Not proven</i> ('more research is needed') is the converse; <i>may help</i> needs the "
             "pooled confidence interval on baclofen's side. The overview's TSA is approximate and never firm;",
             f"<i>mixed or varying results</i> need both substantial heterogeneity in the overview synthesis (I² of at least "
-            f"{claims.SUBSTANTIAL_I2:.0f}% and a 95% prediction interval spanning no effect) and trials whose own primary results "
+            f"{fmt.number(claims.SUBSTANTIAL_I2, 0)}% and a 95% prediction interval spanning no effect) and trials whose own primary results "
             "split between benefit and no difference;",
             "<i>why trials are few</i> (cost, or anyone's interests) is unverifiable: the data hold budgets, grants and a count of "
             "trials, not funders' reasons; the evidence shows the cost per patient and what settling each main outcome would cost;",

@@ -9,6 +9,7 @@ import pandas as pd
 from baclofen_evidence import costs, plots
 from baclofen_evidence.headline import publish_headline
 from baclofen_evidence.sections.common import bullets, esc, evidence, figure, figures_folder, md, note, table
+from baclofen_evidence import formatting as fmt
 
 BACLOVILLE = "rigal2020"
 
@@ -35,17 +36,17 @@ class Report:
             publish_headline(f"Drug cost per patient priced from {self.price_id}; no trial budget published")
             return
         r = b.iloc[0]
-        publish_headline(f"Bacloville: {r['source_amount']:,.0f} {r['source_currency']} for {r['n_randomized']} patients = "
-                         f"{r['source_amount'] / r['n_randomized']:,.0f} {r['source_currency']} per patient")
+        publish_headline(f"Bacloville: {fmt.money(r['source_amount'], r['source_currency'])} for {r['n_randomized']} patients = "
+                         f"{fmt.money(r['source_amount'] / r['n_randomized'], r['source_currency'])} per patient")
 
     def price_basis(self) -> None:
         p = self.price
         prices = costs.drug_prices(self.ev)
         frame = pd.DataFrame({"Price id": prices["cost_id"], "What": prices["description"], "Country": prices["country"],
-                              "Price": [f"{a:,.2f} {c}" for a, c in zip(prices["amount"], prices["currency"])],
+                              "Price": [f"{fmt.money(a, c, 2)}" for a, c in zip(prices["amount"], prices["currency"])],
                               "Per": prices["unit"], "Pack": prices["pack_size"].astype("string").fillna(""),
                               "Strength (mg)": prices["strength_mg"], "Year": prices["price_year"].astype("string"),
-                              "Per mg": [f"{v:.4f} {c}" for v, c in zip(prices["price_per_mg"], prices["currency"])],
+                              "Per mg": [f"{fmt.money(v, c, 4)}" for v, c in zip(prices["price_per_mg"], prices["currency"])],
                               "Source": prices["ref_id"]})
         table(frame, caption="Baclofen prices in the data package")
         md(f"This report prices baclofen with **{esc(self.price_id)}** ({esc(p['description'])}, {esc(p['country'])}, "
@@ -59,10 +60,10 @@ class Report:
             return
         rows = []
         for r in b.itertuples():
-            rows.append({"Basis": r.basis, "Published amount": f"{r.source_amount:,.0f} {r.source_currency}",
+            rows.append({"Basis": r.basis, "Published amount": f"{fmt.money(r.source_amount, r.source_currency)}",
                          "Randomized": r.n_randomized,
-                         "Per patient (source currency)": f"{r.source_amount / r.n_randomized:,.0f} {r.source_currency}",
-                         f"Per patient ({self.currency})": f"{r.cost_per_patient:,.0f} {r.currency}",
+                         "Per patient (source currency)": f"{fmt.money(r.source_amount / r.n_randomized, r.source_currency)}",
+                         f"Per patient ({self.currency})": f"{fmt.money(r.cost_per_patient, r.currency)}",
                          "Conversion": r.conversion or "none needed", "Source": r.ref_id})
         table(pd.DataFrame(rows), caption="Bacloville's budget per randomized patient")
         claims = self.ev.claims[(self.ev.claims["study_id"] == BACLOVILLE) & self.ev.claims["check_kind"].isin(["cost_total", "cost_per_patient"])]
@@ -75,9 +76,9 @@ class Report:
         if b.empty:
             md("No trial budget or grant award is published for any trial in the package.")
             return
-        frame = pd.DataFrame({"Trial": b["label"], "Basis": b["basis"], "Amount": [f"{a:,.0f} {c}" for a, c in zip(b["source_amount"], b["source_currency"])],
+        frame = pd.DataFrame({"Trial": b["label"], "Basis": b["basis"], "Amount": [f"{fmt.money(a, c)}" for a, c in zip(b["source_amount"], b["source_currency"])],
                               "Year": b["price_year"], "Randomized": b["n_randomized"],
-                              f"Per patient ({self.currency})": [f"{v:,.0f} {c}" for v, c in zip(b["cost_per_patient"], b["currency"])],
+                              f"Per patient ({self.currency})": [f"{fmt.money(v, c)}" for v, c in zip(b["cost_per_patient"], b["currency"])],
                               "Source": b["ref_id"]})
         table(frame, caption="Published trial budgets and grant awards")
 
@@ -88,7 +89,7 @@ class Report:
             return
         frame = pd.DataFrame({"Study": d["label"], "Design": d["design"].str.replace("_", " "), "Dose (mg/day)": d["dose_mg_day"],
                               "Dose basis": d["dose_basis"], "Days": d["days"],
-                              f"Drug cost per patient ({self.currency})": [f"{v:,.2f} {c}" for v, c in zip(d["drug_cost_per_patient"], d["currency"])]})
+                              f"Drug cost per patient ({self.currency})": [f"{fmt.money(v, c, 2)}" for v, c in zip(d["drug_cost_per_patient"], d["currency"])]})
         table(frame, caption=f"Baclofen bought for one patient over the trial, priced with {self.price_id}", formats={"Dose (mg/day)": "g", "Days": "g"})
         figure(plots.cost_bars(d.assign(basis="drug acquisition"), "drug_cost_per_patient", "Drug cost per patient", self.currency),
                "drug_cost", self.figs, alt="Drug cost per patient by study")
@@ -98,10 +99,10 @@ class Report:
         if c.empty:
             md("No trial reports a binary success outcome against placebo.")
             return
-        frame = pd.DataFrame({"Trial": c["label"], "Outcome": c["outcome"], "Risk difference": [f"{v:+.3f}" for v in c["risk_difference"]],
-                              "NNT": ["" if pd.isna(v) else f"{v:.1f}" for v in c["nnt"]],
-                              f"Drug cost per patient ({self.currency})": [f"{v:,.2f}" for v in c["drug_cost_per_patient"]],
-                              f"Cost per extra responder ({self.currency})": ["" if pd.isna(v) else f"{v:,.0f}" for v in c["cost_per_extra_responder"]],
+        frame = pd.DataFrame({"Trial": c["label"], "Outcome": c["outcome"], "Risk difference": [f"{fmt.signed(v, 3)}" for v in c["risk_difference"]],
+                              "NNT": ["" if pd.isna(v) else f"{fmt.number(v, 1)}" for v in c["nnt"]],
+                              f"Drug cost per patient ({self.currency})": [f"{fmt.number(v)}" for v in c["drug_cost_per_patient"]],
+                              f"Cost per extra responder ({self.currency})": ["" if pd.isna(v) else f"{fmt.count(v)}" for v in c["cost_per_extra_responder"]],
                               "Note": c["note"]})
         table(frame, caption="Drug cost per additional responder (cost per patient x NNT), trial by trial")
         note("NNT = 1 / risk difference on the trial's own success outcome (responder, else complete abstinence), from the "
