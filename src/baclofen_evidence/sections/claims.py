@@ -26,7 +26,7 @@ class Report:
     def headline(self) -> None:
         counts = self.verdicts["verdict"].value_counts()
         parts = [f"{counts.get(v, 0)} {v}" for v in claims.VERDICTS if counts.get(v, 0)]
-        who = "all sources" if self.source is None else f"source {self.source}"
+        who = "all sources" if self.source is None else source_labels(self.ev)[self.source]
         publish_headline(f"{len(self.verdicts)} claims from {who}: " + ", ".join(parts))
 
     def rules(self) -> None:
@@ -65,14 +65,16 @@ class Report:
 
     def sources(self) -> None:
         s = self.ev.sources if self.source is None else self.ev.sources[self.ev.sources["source_id"] == self.source]
-        bullets([f"<b>{esc(r.source_id)}</b> ({esc(r.kind.replace('_', ' '))}{', ' + esc(r.outlet) if not pd.isna(r.outlet) else ''}): "
-                 f"{esc(r.title)}" for r in s.itertuples()])
+        labels = source_labels(self.ev)
+        bullets([f"<b>{esc(labels[r.source_id])}</b> ({esc(r.kind.replace('_', ' '))}"
+                 f"{', ' + esc(fmt.year(r.earliest_year)) + ' or later' if not pd.isna(r.earliest_year) else ''}): "
+                 f"{esc(r.summary)}" for r in s.itertuples()])
 
     def chart(self) -> None:
         if self.verdicts.empty:
             md("This source makes no checkable claim about the studies.")
             return
-        figure(plots.verdict_bars(self.verdicts, source_labels(self.ev)), "verdicts", self.figs, alt="Verdicts per source")
+        figure(plots.verdict_bars(self.verdicts, source_labels(self.ev, width=60)), "verdicts", self.figs, alt="Verdicts per source")
 
     def verdict_table(self) -> None:
         v = self.verdicts
@@ -80,7 +82,8 @@ class Report:
             md("No claims to show.")
             return
         labels = self.ev.studies.set_index("study_id")["label"]
-        frame = pd.DataFrame({"Source": v["source_id"].str[:3], "Claim (paraphrased)": v["claim"],
+        sources = source_labels(self.ev)
+        frame = pd.DataFrame({"Source": [sources.get(s, s) for s in v["source_id"]], "Claim (paraphrased)": v["claim"],
                               "Study": [labels.get(s, "") if isinstance(s, str) and s else "(evidence base)" for s in v["study_id"]],
                               "Verdict": v["verdict"], "Deciding evidence": v["evidence"]})
         table(frame, caption="Every claim, its verdict and the evidence that decides it")

@@ -8,7 +8,7 @@ import pandas as pd
 
 from baclofen_evidence import costs, plots
 from baclofen_evidence.headline import publish_headline
-from baclofen_evidence.sections.common import bullets, esc, evidence, figure, figures_folder, md, note, table
+from baclofen_evidence.sections.common import bullets, esc, evidence, figure, figures_folder, md, note, reference, source_labels, table
 from baclofen_evidence import formatting as fmt
 
 BACLOVILLE = "rigal2020"
@@ -47,10 +47,10 @@ class Report:
                               "Per": prices["unit"], "Pack": prices["pack_size"].astype("string").fillna(""),
                               "Strength (mg)": prices["strength_mg"], "Year": prices["price_year"].astype("string"),
                               "Per mg": [f"{fmt.money(v, c, 4)}" for v, c in zip(prices["price_per_mg"], prices["currency"])],
-                              "Source": prices["ref_id"]})
+                              "Source": [reference(self.ev, x) for x in prices["ref_id"]]})
         table(frame, caption="Baclofen prices in the data package")
         md(f"This report prices baclofen with **{esc(self.price_id)}** ({esc(p['description'])}, {esc(p['country'])}, "
-           f"{int(p['price_year'])}) and shows money in **{esc(self.currency)}**, converted at the average rate of the "
+           f"{fmt.year(p['price_year'])}) and shows money in **{esc(self.currency)}**, converted at the average rate of the "
            f"amount's own year. Amounts without a rate for their year stay in their own currency, flagged.")
 
     def bacloville(self) -> None:
@@ -64,11 +64,12 @@ class Report:
                          "Randomized": r.n_randomized,
                          "Per patient (source currency)": f"{fmt.money(r.source_amount / r.n_randomized, r.source_currency)}",
                          f"Per patient ({self.currency})": f"{fmt.money(r.cost_per_patient, r.currency)}",
-                         "Conversion": r.conversion or "none needed", "Source": r.ref_id})
+                         "Conversion": r.conversion or "none needed", "Source": reference(self.ev, r.ref_id)})
         table(pd.DataFrame(rows), caption="Bacloville's budget per randomized patient")
         claims = self.ev.claims[(self.ev.claims["study_id"] == BACLOVILLE) & self.ev.claims["check_kind"].isin(["cost_total", "cost_per_patient"])]
         if not claims.empty:
-            bullets([f"Source {esc(c.source_id[:3])} says: {esc(c.paraphrase)}" for c in claims.itertuples()])
+            labels = source_labels(self.ev)
+            bullets([f"{esc(labels[c.source_id])} says: {esc(c.paraphrase)}" for c in claims.itertuples()])
             note("The claims report gives the verdict on these figures.")
 
     def budgets_table(self) -> None:
@@ -79,7 +80,7 @@ class Report:
         frame = pd.DataFrame({"Trial": b["label"], "Basis": b["basis"], "Amount": [f"{fmt.money(a, c)}" for a, c in zip(b["source_amount"], b["source_currency"])],
                               "Year": b["price_year"], "Randomized": b["n_randomized"],
                               f"Per patient ({self.currency})": [f"{fmt.money(v, c)}" for v, c in zip(b["cost_per_patient"], b["currency"])],
-                              "Source": b["ref_id"]})
+                              "Source": [reference(self.ev, x) for x in b["ref_id"]]})
         table(frame, caption="Published trial budgets and grant awards")
 
     def drug_costs(self) -> None:
@@ -90,7 +91,7 @@ class Report:
         frame = pd.DataFrame({"Study": d["label"], "Design": d["design"].str.replace("_", " "), "Dose (mg/day)": d["dose_mg_day"],
                               "Dose basis": d["dose_basis"], "Days": d["days"],
                               f"Drug cost per patient ({self.currency})": [f"{fmt.money(v, c, 2)}" for v, c in zip(d["drug_cost_per_patient"], d["currency"])]})
-        table(frame, caption=f"Baclofen bought for one patient over the trial, priced with {self.price_id}", formats={"Dose (mg/day)": "g", "Days": "g"})
+        table(frame, caption=f"Baclofen bought for one patient over the trial, priced with {self.price_id}", formats={"Dose (mg/day)": fmt.as_printed, "Days": fmt.as_printed})
         figure(plots.cost_bars(d.assign(basis="drug acquisition"), "drug_cost_per_patient", "Drug cost per patient", self.currency),
                "drug_cost", self.figs, alt="Drug cost per patient by study")
 
@@ -100,9 +101,9 @@ class Report:
             md("No trial reports a binary success outcome against placebo.")
             return
         frame = pd.DataFrame({"Trial": c["label"], "Outcome": c["outcome"], "Risk difference": [f"{fmt.signed(v, 3)}" for v in c["risk_difference"]],
-                              "NNT": ["" if pd.isna(v) else f"{fmt.number(v, 1)}" for v in c["nnt"]],
+                              "NNT": [fmt.number(v, 1) for v in c["nnt"]],
                               f"Drug cost per patient ({self.currency})": [f"{fmt.number(v)}" for v in c["drug_cost_per_patient"]],
-                              f"Cost per extra responder ({self.currency})": ["" if pd.isna(v) else f"{fmt.count(v)}" for v in c["cost_per_extra_responder"]],
+                              f"Cost per extra responder ({self.currency})": [fmt.count(v) for v in c["cost_per_extra_responder"]],
                               "Note": c["note"]})
         table(frame, caption="Drug cost per additional responder (cost per patient x NNT), trial by trial")
         note("NNT = 1 / risk difference on the trial's own success outcome (responder, else complete abstinence), from the "

@@ -145,7 +145,7 @@ class Report:
                           for d, w, sec, z in zip(s["derived"].astype(bool), s["weak"].astype(bool), s["secondary"].astype(bool),
                                                   s["corrected"].astype(bool))]
         frame["How the number was reached"] = s["conversion"].fillna("")
-        table(frame, caption=f"Comparisons pooled ({subset_label(ma)})", formats={"Week": "g"})
+        table(frame, caption=f"Comparisons pooled ({subset_label(ma)})", formats={"Week": fmt.as_printed})
         if not ma.dropped.empty:
             note("Left out by the zero-cell rule: " + "; ".join(f"{esc(r.label)} ({esc(r.dropped)})" for r in ma.dropped.itertuples()))
 
@@ -166,7 +166,7 @@ class Report:
         md(f"PRISMA-style account: {counts.get('in this analysis', 0)} of {len(flow)} randomized trials in the data package are in; "
            "each one that is not is listed with the reason.")
         table(flow.drop(columns=["study_id"]), caption="Every randomized trial of baclofen for alcohol dependence: in this analysis, or why not",
-              formats={"Year": "d", "Randomized": "d"})
+              formats={"Year": fmt.year, "Randomized": fmt.count})
 
     def sensitivity(self) -> None:
         """The pooled result without derived counts, without weak conversions, and with per-arm data only."""

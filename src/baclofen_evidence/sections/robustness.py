@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import pandas as pd
 
@@ -16,6 +17,10 @@ from baclofen_evidence.sections.common import bullets, esc, evidence, figure, fi
 from baclofen_evidence import formatting as fmt
 
 INFLUENTIAL = 3  # trials named in the text, per measure
+
+
+THREE_DECIMALS = partial(fmt.number, digits=3)  # shifts in SMD are hundredths: a third decimal shows them
+ONE_DECIMAL = partial(fmt.number, digits=1)
 
 
 @dataclass
@@ -94,7 +99,7 @@ class Report:
                  "Median estimate": float(r.stats.loc[r.stats["k"] >= 2, "estimate"].median()),
                  "Median I² (%)": float(r.stats.loc[r.stats["k"] >= 2, "i2"].median())} for m, r in self.gosh[first].items()]
         table(pd.DataFrame(rows), caption=f"GOSH of {ma.outcome_label}: every model (subsets of 2 or more trials in the medians)",
-              formats={"Median estimate": ".3f", "Median I² (%)": ".1f"})
+              formats={"Median estimate": THREE_DECIMALS, "Median I² (%)": ONE_DECIMAL})
 
     def gosh_trials(self) -> None:
         first = self.outcomes[0]
@@ -113,8 +118,8 @@ class Report:
                               "Shift in estimate": inf["shift_estimate"], "Mean I² with (%)": inf["mean_i2_with"],
                               "without (%)": inf["mean_i2_without"], "Shift in I² (points)": inf["shift_i2"]})
         table(shown, caption=f"Influence of each trial on {ma.outcome_label} ({res.method}; subsets of 2 or more trials)",
-              formats={c: ".3f" for c in ("Mean estimate with", "without", "Shift in estimate")} |
-                      {c: ".1f" for c in ("Mean I² with (%)", "without (%)", "Shift in I² (points)")})
+              formats={c: THREE_DECIMALS for c in ("Mean estimate with", "without", "Shift in estimate")} |
+                      {c: ONE_DECIMAL for c in ("Mean I² with (%)", "without (%)", "Shift in I² (points)")})
         est = gosh.most_influential(inf, "shift_estimate", INFLUENTIAL)
         het = gosh.most_influential(inf, "shift_i2", INFLUENTIAL)
         md("**Shift the estimate most:** " + "; ".join(f"{esc(self.labels.get(r.study, r.study))} ({fmt.signed(r.shift_estimate, 3)})"
@@ -160,8 +165,8 @@ class Report:
         summary = mvm.level_summary(mv).rename(columns={"choice": "Choice", "level": "Option", "specifications": "Specifications",
                                                         "median_estimate": "Median SMD", "share_favouring": "Share favouring",
                                                         "share_ci_excludes_null": "Share CI excludes 0"})
-        table(summary, caption="Each option of each choice", formats={"Median SMD": ".2f", "Share favouring": ".0%",
-                                                                       "Share CI excludes 0": ".0%"})
+        table(summary, caption="Each option of each choice", formats={"Median SMD": fmt.number, "Share favouring": fmt.percent,
+                                                                       "Share CI excludes 0": fmt.percent})
 
     def choices(self) -> None:
         mv = self.mv
@@ -176,12 +181,12 @@ class Report:
         table(eff.rename(columns={"choice": "Choice", "pairs": "Pairs differing in it alone", "mean_abs_shift": "Mean |shift| (SMD)",
                                   "max_abs_shift": "Largest |shift|", "share_verdict_flips": "Share of pairs whose verdict differs"}),
               caption="How much each single choice moves the answer",
-              formats={"Mean |shift| (SMD)": ".3f", "Largest |shift|": ".3f", "Share of pairs whose verdict differs": ".0%"})
+              formats={"Mean |shift| (SMD)": THREE_DECIMALS, "Largest |shift|": THREE_DECIMALS, "Share of pairs whose verdict differs": fmt.percent})
         shifts = mvm.level_shifts(mv).head(10)
         table(shifts.rename(columns={"choice": "Choice", "level": "Option", "default": "Against", "pairs": "Pairs",
                                      "mean_shift": "Mean shift (SMD)", "mean_abs_shift": "Mean |shift|",
                                      "share_verdict_flips": "Verdict differs"}),
               caption="The ten options that move the estimate most from the default analysis's choice",
-              formats={"Mean shift (SMD)": "+.3f", "Mean |shift|": ".3f", "Verdict differs": ".0%"})
+              formats={"Mean shift (SMD)": partial(fmt.signed, digits=3), "Mean |shift|": THREE_DECIMALS, "Verdict differs": fmt.percent})
         note("The default analysis is the overview synthesis of all trials, REML, Wald-type CI, all doses: the headline of the "
              "overview report. HKSJ changes the interval, never the estimate.")
