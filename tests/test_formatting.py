@@ -147,3 +147,13 @@ def test_to_json_is_strict():
         "p": None, "rows": [{"x": None}], "name": "Å"}
     with pytest.raises(TypeError):
         fmt.to_json({"x": object()})  # what JSON cannot hold is an error here, not silent text
+
+
+def test_table_cells_show_years_as_years_and_numbers_by_significance():
+    assert fmt.cell(2012.0, "Year") == "2012"
+    assert fmt.cell(np.int64(2012), "price_year") == "2012"
+    assert fmt.cell(2012, "Randomized") == "2,012"
+    assert fmt.cell(39.0, "participants") == "39"
+    assert fmt.cell(15.679, "weight", figures=4) == "15.68"
+    assert fmt.cell("text", "Year") == "text"
+    assert fmt.cell(math.nan, "Year") == ""

@@ -21,6 +21,7 @@ from baclofen_evidence.datapackage import DataError, load, validate
 from baclofen_evidence.formatting import to_json
 from baclofen_evidence.parameters import ParameterError
 from baclofen_evidence.studies import plain
+from baclofen_evidence import formatting
 from baclofen_evidence import formatting as fmt
 
 
@@ -67,9 +68,14 @@ def emit(records: list[dict], fmt: str, table: pd.DataFrame | None = None) -> No
         print(buffer.getvalue(), end="")
     else:
         frame = table if table is not None else pd.DataFrame(records)
-        shown = frame.astype(object).where(frame.notna(), "")
-        shown = shown.map(lambda v: v if not isinstance(v, str) or len(v) <= TABLE_CELL_WIDTH else v[: TABLE_CELL_WIDTH - 1] + "…")
+        shown = frame.astype(object).apply(lambda col: col.map(lambda v: _cell_text(v, col.name)))
         print(shown.to_string(index=False))
+
+
+def _cell_text(value, column) -> str:
+    """A terminal table cell: numbers through formatting (4 significant digits), long text cut short."""
+    text = formatting.cell(value, column, figures=4)
+    return text if len(text) <= TABLE_CELL_WIDTH else text[: TABLE_CELL_WIDTH - 1] + "…"
 
 
 # ---------------------------------------------------------------- commands

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Any
 
 RATIO_MEASURES = ("RR", "OR", "HR")
@@ -172,6 +173,23 @@ def money_range(low: Any, high: Any, currency: str, missing: str = "") -> str:
     if _whole(low) == _whole(high):
         return money(low, currency)
     return f"{_whole(low)} to {_whole(high)} {currency}"
+
+
+YEAR_COLUMN = re.compile(r"\byear\b", re.I)
+
+
+def cell(value: Any, column: Any = "", figures: int = 3, missing: str = "") -> str:
+    """One table cell, in a report or the terminal: a year in a column named for a year ('Year',
+    'price_year') as a year, whole numbers as counts, other numbers to `figures` significant digits;
+    text as it is."""
+    value = _plain(value)
+    if is_missing(value):
+        return missing
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)
+    if YEAR_COLUMN.search(str(column).replace("_", " ")):
+        return year(value)
+    return significant(value, figures)
 
 
 def quantity(value: Any, missing: str = "") -> str:

@@ -34,7 +34,6 @@ TABLE_STYLE = (
 )
 # Text that reads as a number, once formatted: 1,234 / -0.30 / 25% / 4,375 USD / 80 mg/day / 12/40.
 NUMERIC_TEXT = re.compile(r"^[-+−]?\d[\d,]*(\.\d+)?(%| [A-Z]{3}| mg/day|/\d[\d,]*)?$")
-YEAR_COLUMN = re.compile(r"\byear\b", re.I)
 
 
 def esc(value: Any) -> str:
@@ -85,16 +84,7 @@ def _cell(column: Any, value: Any, fmt: Callable[[Any], str] | None) -> tuple[st
     plain = formatting._plain(value)
     if formatting.is_missing(plain):
         return "", False
-    if fmt is not None:
-        text = fmt(plain)
-    elif isinstance(plain, bool) or not isinstance(plain, (int, float)):
-        text = str(plain)
-    elif YEAR_COLUMN.search(str(column)):
-        text = formatting.year(plain)
-    elif isinstance(plain, int) or float(plain).is_integer() and abs(plain) >= 1000:
-        text = formatting.count(plain)
-    else:
-        text = formatting.significant(plain)
+    text = fmt(plain) if fmt is not None else formatting.cell(plain, column)
     return esc(text), bool(NUMERIC_TEXT.match(text))
 
 
