@@ -141,7 +141,7 @@ def cmd_meta(args: argparse.Namespace) -> int:
     if not studies.empty:
         shown = studies[["study_id", "effect", "ci_low", "ci_high", "weight", "route", "data_from", "conversion"]].copy()
         shown = shown.rename(columns={"effect": ma.measure})
-        emit([], "table", shown.round(3))
+        emit([], "table", shown)
     return 0
 
 
@@ -164,8 +164,7 @@ def cmd_costs(args: argparse.Namespace) -> int:
 
     table = costs.cost_per_patient(load(_data_dir(args)), args.price_source, args.currency)
     records = [{k: plain(v) for k, v in row.items()} for row in table.to_dict("records")]
-    shown = table.assign(cost_per_patient=table["cost_per_patient"].round(2)) if args.format == "table" else table
-    emit(records, args.format, shown)
+    emit(records, args.format, table)
     return 0
 
 
@@ -204,7 +203,7 @@ def cmd_tsa(args: argparse.Namespace) -> int:
     print(t.conventional)
     print(f"cost to settle: {fmt.count(left)} more participants x {fmt.money(price.per_patient, price.currency)} ({price.label}, {price.basis}) "
           f"= {fmt.money(price.amount, price.currency)}")
-    emit([], "table", looks.round(3))
+    emit([], "table", looks)
 
 
 def gosh_inputs(args: argparse.Namespace) -> tuple[list[str], list[float], list[float], dict]:
@@ -260,7 +259,7 @@ def cmd_gosh(args: argparse.Namespace) -> int:
         s = res.stats[res.stats["converged"]]
         print(f"estimate: median {fmt.number(s['estimate'].median(), 4)}, range {fmt.number(s['estimate'].min(), 4)} to {fmt.number(s['estimate'].max(), 4)}; "
               f"I2 median {fmt.number(s['i2'].median(), 1)}%; not converged: {res.n_unconverged}")
-        emit([], "table", gosh.influence(res).round(4))
+        emit([], "table", gosh.influence(res))
     return 0
 
 
@@ -284,7 +283,7 @@ def cmd_multiverse(args: argparse.Namespace) -> int:
               f"{fmt.percent(s['share_favouring_baclofen'])} favour baclofen, {fmt.percent(s['share_ci_excludes_null'])} have a 95% CI excluding no effect; "
               f"median SMD {fmt.number(s['median_estimate'])} ({fmt.number(s['min_estimate'])} to {fmt.number(s['max_estimate'])})")
         emit([], "table", mv.drop_reasons())
-        emit([], "table", multiverse.choice_effects(mv).round(3))
+        emit([], "table", multiverse.choice_effects(mv))
     return 0
 
 
