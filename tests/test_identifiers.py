@@ -54,3 +54,13 @@ def test_markup_inside_an_identifier_stays_inert():
     assert href.startswith("https://doi.org/10.1234/a") and "<" not in href and '"' not in href
     assert text == 'doi:10.1234/a"><script>alert(1)</script>'  # shown as typed
     assert BeautifulSoup(str(identifiers.links('NCT00525252; <img src=x onerror=alert(1)>')), "html.parser").find("img") is None
+
+
+def test_identifiers_in_running_text_are_linked_and_the_rest_escaped():
+    text = "RD 21 (doi:10.1016/S0140-6736(07)61814-5); see pmid:27812345 and NCT01266655. <script>x</script>"
+    soup = BeautifulSoup(str(identifiers.linkify(text)), "html.parser")
+    assert [a["href"] for a in soup.find_all("a")] == [
+        "https://doi.org/10.1016/S0140-6736(07)61814-5", "https://pubmed.ncbi.nlm.nih.gov/27812345/",
+        "https://clinicaltrials.gov/study/NCT01266655"]
+    assert soup.find("script") is None and soup.get_text() == text.replace("pmid:27812345", "PMID 27812345")
+    assert str(identifiers.linkify("no ids here & there")) == "no ids here &amp; there"

@@ -75,3 +75,25 @@ def _match(identifier: Any, kind: str | None = None) -> tuple[str, str] | None:
             key = m.group(1).upper() if not shown.startswith("doi") else m.group(1)
             return shown.format(key), address.format(quote(key, safe="/-._()"))
     return None
+
+
+# Identifiers inside running text, as the data's notes and the claims' evidence cite them:
+# "doi:10.1016/S0140-6736(07)61814-5" (balanced parentheses belong to the DOI), "pmid:27812345", "NCT01266655".
+_IN_TEXT = re.compile(
+    r"\bdoi:10\.\d{4,9}/(?:[^\s;,()<>\"']|\([^\s()]*\))+(?<![.])"
+    r"|\bpmid:\d{1,9}\b|\b(?:nct:)?NCT\d{8}\b|\bISRCTN\d{8}\b|\bEudraCT \d{4}-\d{6}-\d{2}\b",
+    re.I,
+)
+
+
+def linkify(text: Any) -> Markup:
+    """Free text with each identifier in it linked and everything else escaped."""
+    if is_missing(text):
+        return Markup("")
+    text = str(text)
+    out, last = [], 0
+    for m in _IN_TEXT.finditer(text):
+        out += [html.escape(text[last:m.start()]), str(link(m.group(0)))]
+        last = m.end()
+    out.append(html.escape(text[last:]))
+    return Markup("".join(out))

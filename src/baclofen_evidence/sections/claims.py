@@ -10,6 +10,7 @@ from baclofen_evidence import claims, plots
 from baclofen_evidence.headline import publish_headline
 from baclofen_evidence.sections.common import bullets, esc, evidence, figure, figures_folder, md, source_labels, table
 from baclofen_evidence import formatting as fmt
+from baclofen_evidence import identifiers
 
 
 @dataclass
@@ -85,5 +86,5 @@ class Report:
         sources = source_labels(self.ev)
         frame = pd.DataFrame({"Source": [sources.get(s, s) for s in v["source_id"]], "Claim (paraphrased)": v["claim"],
                               "Study": [labels.get(s, "") if isinstance(s, str) and s else "(evidence base)" for s in v["study_id"]],
-                              "Verdict": v["verdict"], "Deciding evidence": v["evidence"]})
+                              "Verdict": v["verdict"], "Deciding evidence": [identifiers.linkify(e) for e in v["evidence"]]})
         table(frame, caption="Every claim, its verdict and the evidence that decides it")
