@@ -133,7 +133,7 @@ def forest(ma, title: str | None = None) -> plt.Figure:
         label = row.label if ma.mode == "combined" else f"{row.label}, {fmt.as_printed(row.dose_mg_day)} mg"
         left.text(0.0, yi_, label + ("" if row.route == "arm_level" else ROUTE_MARKS[row.route]), va="center", fontsize=9.5)
         if row.route != "arm_level" or ma.kind == "overview":
-            left.text(0.62, yi_, f"{fmt.as_printed(row.participants)}", ha="center", va="center", fontsize=9.5)
+            left.text(0.62, yi_, fmt.as_printed(row.participants), ha="center", va="center", fontsize=9.5)
             left.text(0.86, yi_, row.route.replace("_", " ").replace("reported estimate", "reported"), ha="center", va="center", fontsize=8.5)
         elif binary:
             left.text(0.62, yi_, f"{fmt.as_printed(row.ai)}/{fmt.as_printed(row.n1i)}", ha="center", va="center", fontsize=9.5)
@@ -157,13 +157,13 @@ def forest(ma, title: str | None = None) -> plt.Figure:
         total_label = f"Total ({'random' if res.method in ('DL', 'REML', 'PM') else 'fixed'}, 95% CI)"
         left.text(0.0, yd, total_label, weight="bold", va="center", fontsize=9.5)
         if ma.kind == "overview" or (s["route"] != "arm_level").any():
-            left.text(0.62, yd, f"{fmt.as_printed(s['participants'].sum())}", ha="center", va="center", weight="bold", fontsize=9.5)
+            left.text(0.62, yd, fmt.as_printed(s['participants'].sum()), ha="center", va="center", weight="bold", fontsize=9.5)
         elif binary:
             left.text(0.62, yd, f"{fmt.as_printed(s['ai'].sum())}/{fmt.as_printed(s['n1i'].sum())}", ha="center", va="center", weight="bold", fontsize=9.5)
             left.text(0.86, yd, f"{fmt.as_printed(s['ci'].sum())}/{fmt.as_printed(s['n2i'].sum())}", ha="center", va="center", weight="bold", fontsize=9.5)
         else:
-            left.text(0.62, yd, f"{fmt.as_printed(s['n1i'].sum())}", ha="center", va="center", weight="bold", fontsize=9.5)
-            left.text(0.86, yd, f"{fmt.as_printed(s['n2i'].sum())}", ha="center", va="center", weight="bold", fontsize=9.5)
+            left.text(0.62, yd, fmt.as_printed(s['n1i'].sum()), ha="center", va="center", weight="bold", fontsize=9.5)
+            left.text(0.86, yd, fmt.as_printed(s['n2i'].sum()), ha="center", va="center", weight="bold", fontsize=9.5)
         right.text(0.02, yd, "100.0%", va="center", weight="bold", fontsize=9.5)
         right.text(0.36, yd, _effect_column(to(res.estimate), to(res.ci_low), to(res.ci_high), ma.ratio), va="center", weight="bold", fontsize=9.5)
         lows.append(to(res.ci_low)), highs.append(to(res.ci_high))
@@ -186,7 +186,7 @@ def forest(ma, title: str | None = None) -> plt.Figure:
         mid.set_xlim(10 ** (math.log10(lo) - 0.08 * span - 0.05), 10 ** (math.log10(hi) + 0.08 * span + 0.05))
         ticks = [t for t in (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100) if mid.get_xlim()[0] <= t <= mid.get_xlim()[1]]
         mid.set_xticks(ticks)
-        mid.set_xticklabels([f"{fmt.as_printed(t)}" for t in ticks])
+        mid.set_xticklabels([fmt.as_printed(t) for t in ticks])
         mid.minorticks_off()
     else:
         span = hi - lo or 1.0
@@ -235,7 +235,7 @@ def subgroup_forest(sg, ma) -> plt.Figure:
         lo, hi = min(values), max(values)
         ticks = [t for t in (0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20) if lo / 1.3 <= t <= hi * 1.3]
         ax.set_xticks(ticks)
-        ax.set_xticklabels([f"{fmt.as_printed(t)}" for t in ticks])
+        ax.set_xticklabels([fmt.as_printed(t) for t in ticks])
         ax.minorticks_off()
     ax.set_ylim(0.3, n + 0.7)
     fav_left, fav_right = ma.favours()
@@ -260,7 +260,7 @@ def cumulative_forest(table: pd.DataFrame, ma) -> plt.Figure:
         ax.set_xscale("log")
         ticks = [t for t in (0.1, 0.2, 0.5, 1, 2, 5, 10, 20) if table["ci_low"].min() / 1.5 <= t <= table["ci_high"].max() * 1.5]
         ax.set_xticks(ticks)
-        ax.set_xticklabels([f"{fmt.as_printed(t)}" for t in ticks])
+        ax.set_xticklabels([fmt.as_printed(t) for t in ticks])
         ax.minorticks_off()
     fav_left, fav_right = ma.favours()
     ax.set_xlabel(f"{ma.measure} (95% CI)    {fav_left} ⟵  ⟶ {fav_right}")
@@ -359,13 +359,13 @@ def dose_response(dr, threshold: float = 80.0) -> plt.Figure:
         ax.plot(grid, [ma.scale(v) for v in fit], color=DIAMOND, lw=1.5, label="meta-regression (REML)")
         ax.fill_between(grid, [ma.scale(v) for v in lo], [ma.scale(v) for v in hi], color="#999999", alpha=0.25, label="95% CI")
     ax.axhline(ma.null_value, color="#222222", lw=0.8)
-    ax.axvline(threshold, color="#8c2d04", ls="--", lw=1, label=f"{fmt.dose(threshold)}")
+    ax.axvline(threshold, color="#8c2d04", ls="--", lw=1, label=fmt.dose(threshold))
     if ma.ratio:
         ax.set_yscale("log")
         ax.minorticks_off()
         ticks = [t for t in (0.1, 0.2, 0.5, 1, 2, 5, 10) if min(y) / 2 <= t <= max(y) * 2]
         ax.set_yticks(ticks)
-        ax.set_yticklabels([f"{fmt.as_printed(t)}" for t in ticks])
+        ax.set_yticklabels([fmt.as_printed(t) for t in ticks])
     ax.set_xlabel("Baclofen dose (mg/day): mean achieved where reported, else target")
     ax.set_ylabel(f"{ma.measure}, baclofen vs {ma.comparator}")
     ax.set_title(f"Dose-response: {ma.outcome_label}")
@@ -385,7 +385,7 @@ def cost_bars(table: pd.DataFrame, value: str, label: str, currency: str) -> plt
     ax.set_xscale("log")
     ax.set_xlabel(f"{label} ({currency}, log scale)")
     for y, v in enumerate(data[value]):
-        ax.text(v * 1.05, y, f"{fmt.count(v)}", va="center", fontsize=8)
+        ax.text(v * 1.05, y, fmt.count(v), va="center", fontsize=8)
     ax.grid(axis="y", visible=False)
     fig.tight_layout()
     return fig

@@ -65,13 +65,13 @@ class Report:
         ma = res.analysis
         scale = f"log {ma.measure}" if ma.ratio else ma.measure
         rows = [("Comparisons", f"{fit.k}"),
-                (f"Slope ({scale} per 100 mg/day)", f"{fmt.signed(100 * fit.slope, 4)}"),
+                (f"Slope ({scale} per 100 mg/day)", fmt.signed(100 * fit.slope, 4)),
                 ("95% CI", f"{fmt.signed(100 * fit.slope_ci_low, 4)} to {fmt.signed(100 * fit.slope_ci_high, 4)}"),
                 ("Wald P", fmt.p_only(fit.slope_p)),
                 (f"Permutation P ({'exact, ' if res.exact else ''}{fmt.count(res.n_permutations)} permutations)", fmt.p_only(res.permutation_p)),
-                ("Residual τ²", f"{fmt.number(fit.tau2, 4)}")]
+                ("Residual τ²", fmt.number(fit.tau2, 4))]
         if ma.ratio:
-            rows.insert(2, (f"{ma.measure} per extra 100 mg/day", f"{fmt.number(math.exp(100 * fit.slope), 3)}"))
+            rows.insert(2, (f"{ma.measure} per extra 100 mg/day", fmt.number(math.exp(100 * fit.slope), 3)))
         table(pd.DataFrame(rows, columns=["Statistic", "Value"]), caption=f"Meta-regression of {ma.outcome_label} on dose")
 
     def within_trials(self) -> None:

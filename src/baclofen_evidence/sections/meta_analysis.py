@@ -25,7 +25,7 @@ def subset_label(ma: meta.MetaAnalysis) -> str:
     if ma.dose_above is not None:
         parts.append(f"baclofen arms above {fmt.dose(ma.dose_above)} only")
     elif ma.dose_max is not None or ma.dose_min is not None:
-        lo = f"{fmt.as_printed(ma.dose_min)}" if ma.dose_min is not None else "0"
+        lo = fmt.as_printed(ma.dose_min) if ma.dose_min is not None else "0"
         parts.append(f"baclofen arms of {lo} to {fmt.dose(ma.dose_max)} only" if ma.dose_max is not None else f"baclofen arms from {lo} mg/day")
     if ma.min_duration_weeks is not None:
         parts.append(f"trials of at least {fmt.as_printed(ma.min_duration_weeks)} weeks")
@@ -135,7 +135,7 @@ class Report:
         elif ma.kind == "continuous":
             frame["Baclofen mean (SD) n"] = [f"{fmt.number(m, 1)} ({fmt.number(sd, 1)}) {fmt.as_printed(n)}" if k else "—" for m, sd, n, k in zip(s["m1i"], s["sd1i"], s["n1i"], arm)]
             frame["Control mean (SD) n"] = [f"{fmt.number(m, 1)} ({fmt.number(sd, 1)}) {fmt.as_printed(n)}" if k else "—" for m, sd, n, k in zip(s["m2i"], s["sd2i"], s["n2i"], arm)]
-        frame["Participants"] = [f"{fmt.as_printed(p)}" for p in s["participants"]]
+        frame["Participants"] = [fmt.as_printed(p) for p in s["participants"]]
         frame[f"{ma.measure} (95% CI)"] = [f"{fmt.number(ma.scale(y))} ({fmt.number(ma.scale(lo))} to {fmt.number(ma.scale(hi))})"
                                            for y, lo, hi in zip(s["yi"], s["ci_low"], s["ci_high"])]
         frame["Data from"] = s["source_outcome"]
@@ -227,7 +227,7 @@ class Report:
         ma = self.ma
         frame = sg.groups.rename(columns={"band": "Dose band", "k": "Comparisons", "studies": "Trials", "participants": "Participants"})
         frame[f"{ma.measure} (95% CI)"] = [f"{fmt.number(e)} ({fmt.number(lo)} to {fmt.number(hi)})" for e, lo, hi in zip(sg.groups["estimate"], sg.groups["ci_low"], sg.groups["ci_high"])]
-        frame["I² (%)"] = [("" if pd.isna(i) else f"{fmt.number(i, 0)}") for i in sg.groups["i2"]]
+        frame["I² (%)"] = [("" if pd.isna(i) else fmt.number(i, 0)) for i in sg.groups["i2"]]
         table(frame[["Dose band", "Comparisons", "Trials", "Participants", f"{ma.measure} (95% CI)", "I² (%)"]],
               caption=f"Subgroups by arm target dose, threshold {fmt.dose(self.dose_threshold)}")
         figure(plots.subgroup_forest(sg, ma), "subgroups", self.figs, alt="Subgroup forest plot by dose band")
@@ -245,7 +245,7 @@ class Report:
         frame = pd.DataFrame({
             "Omitted": loo["label"], "k": loo["k"],
             f"{ma.measure} (95% CI)": [f"{fmt.number(e)} ({fmt.number(lo)} to {fmt.number(hi)})" for e, lo, hi in zip(loo["estimate"], loo["ci_low"], loo["ci_high"])],
-            "τ²": [f"{fmt.number(t, 3)}" for t in loo["tau2"]], "I² (%)": [f"{fmt.number(i, 0)}" for i in loo["i2"]],
+            "τ²": [fmt.number(t, 3) for t in loo["tau2"]], "I² (%)": [fmt.number(i, 0) for i in loo["i2"]],
         })
         table(frame, caption="Leave-one-out: the pooled estimate without each trial")
 

@@ -92,24 +92,24 @@ class Report:
 
     def information_size(self) -> None:
         t, i = self.t, self.t.inputs
-        rows = [("alpha (two-sided)", f"{fmt.as_printed(i.alpha)}"), ("beta (1 - power)", f"{fmt.as_printed(i.beta)}")]
+        rows = [("alpha (two-sided)", fmt.as_printed(i.alpha)), ("beta (1 - power)", fmt.as_printed(i.beta))]
         if i.kind == "binary":
-            rows += [("control event proportion", f"{fmt.number(i.control_event_proportion, 3)}"),
-                     ("anticipated relative risk reduction", f"{fmt.percent(i.rrr)}"),
-                     ("intervention event proportion", f"{fmt.number(i.control_event_proportion * (1 - i.rrr), 3)}")]
+            rows += [("control event proportion", fmt.number(i.control_event_proportion, 3)),
+                     ("anticipated relative risk reduction", fmt.percent(i.rrr)),
+                     ("intervention event proportion", fmt.number(i.control_event_proportion * (1 - i.rrr), 3))]
             formula = "RIS = 4 (z<sub>1-α/2</sub> + z<sub>1-β</sub>)² p̄(1 - p̄) / (p<sub>c</sub> - p<sub>e</sub>)²"
         else:
-            rows += [("minimal relevant difference", f"{fmt.as_printed(i.mird)}"), ("SD", f"{fmt.significant(i.sd)}")]
+            rows += [("minimal relevant difference", fmt.as_printed(i.mird)), ("SD", fmt.significant(i.sd))]
             formula = "RIS = 4 (z<sub>1-α/2</sub> + z<sub>1-β</sub>)² σ² / δ²"
-        rows += [("RIS (participants)", f"{fmt.count(t.ris)}"), ("diversity D²", f"{fmt.percent(t.d2, 1)}"),
-                 ("diversity-adjusted RIS", f"{fmt.count(t.ris_adjusted)}"), ("participants accrued", f"{fmt.count(t.accrued)}"),
-                 ("information fraction", f"{fmt.percent(t.fraction, 1)}")]
+        rows += [("RIS (participants)", fmt.count(t.ris)), ("diversity D²", fmt.percent(t.d2, 1)),
+                 ("diversity-adjusted RIS", fmt.count(t.ris_adjusted)), ("participants accrued", fmt.count(t.accrued)),
+                 ("information fraction", fmt.percent(t.fraction, 1))]
         table(pd.DataFrame(rows, columns=["Quantity", "Value"]), caption="Required information size")
         md(f"{formula}, rounded up; diversity-adjusted RIS = RIS / (1 - D²).")
         if t.d2_observed == 0:
             sens = tsa.sensitivity(self.ev, t)
-            table(pd.DataFrame({"D²": [f"{fmt.percent(r['d2'])}" for r in sens], "Adjusted RIS": [f"{fmt.count(r['ris_adjusted'])}" for r in sens],
-                                "Information fraction": [f"{fmt.percent(r['fraction'], 1)}" for r in sens],
+            table(pd.DataFrame({"D²": [fmt.percent(r['d2']) for r in sens], "Adjusted RIS": [fmt.count(r['ris_adjusted']) for r in sens],
+                                "Information fraction": [fmt.percent(r['fraction'], 1) for r in sens],
                                 "Verdict": [r["verdict_text"] for r in sens]}),
                   caption="Sensitivity: the observed D² is 0, so the TSA is repeated with D² of 25% and 50%")
 
@@ -120,10 +120,10 @@ class Report:
     def looks(self) -> None:
         rows = []
         for look in self.t.looks:
-            rows.append({"Trial": look.label, "Year": str(look.year), "Participants": f"{fmt.count(look.participants)}",
-                         "Cumulative": f"{fmt.count(look.cumulative_participants)}", "Fraction of RIS": f"{fmt.percent(look.fraction, 1)}",
-                         "Z": f"{fmt.number(look.z)}", "Efficacy bound (±)": "" if look.z_efficacy is None else f"{fmt.number(look.z_efficacy, 3)}",
-                         "Futility bound (±)": "" if look.z_futility is None else f"{fmt.number(look.z_futility, 3)}",
+            rows.append({"Trial": look.label, "Year": str(look.year), "Participants": fmt.count(look.participants),
+                         "Cumulative": fmt.count(look.cumulative_participants), "Fraction of RIS": fmt.percent(look.fraction, 1),
+                         "Z": fmt.number(look.z), "Efficacy bound (±)": "" if look.z_efficacy is None else fmt.number(look.z_efficacy, 3),
+                         "Futility bound (±)": "" if look.z_futility is None else fmt.number(look.z_futility, 3),
                          "Note": look.note or ""})
         table(pd.DataFrame(rows), caption="The cumulative Z-curve, trial by trial")
 
@@ -151,8 +151,8 @@ class Report:
                  "what reaching the full RIS would cost, which matters when the trials pooled are a small part of the evidence.")
         rng = settling.price_range(self.ev, self.left, self.currency)
         table(pd.DataFrame({"Cost source": [r.cost_id for r in rng], "Trial": [r.label for r in rng], "Kind": [r.basis for r in rng],
-                            f"Per patient ({self.currency})": [f"{fmt.count(r.per_patient)}" for r in rng],
-                            f"Cost to settle ({self.currency})": [f"{fmt.count(r.amount)}" for r in rng],
+                            f"Per patient ({self.currency})": [fmt.count(r.per_patient) for r in rng],
+                            f"Cost to settle ({self.currency})": [fmt.count(r.amount) for r in rng],
                             "Conversion": [r.conversion or "none needed" for r in rng]}),
               caption="The cost to settle across every per-patient cost in the data package")
         note("A grant award is part of a trial's cost (the rest came from elsewhere), so it gives a lower bound. Amounts are "
@@ -177,8 +177,8 @@ class Report:
             md("No trial budget is published in the data package.")
             return
         table(pd.DataFrame({"Trial": s.items["label"], "Kind": s.items["basis"],
-                            "Published": [f"{fmt.money(a, c)}" for a, c in zip(s.items["source_amount"], s.items["source_currency"])],
-                            f"In {self.currency}": [f"{fmt.money(a, c)}" for a, c in zip(s.items["amount"], s.items["currency"])],
+                            "Published": [fmt.money(a, c) for a, c in zip(s.items["source_amount"], s.items["source_currency"])],
+                            f"In {self.currency}": [fmt.money(a, c) for a, c in zip(s.items["amount"], s.items["currency"])],
                             "Source": s.items["ref_id"]}), caption="What the trials with a published budget cost")
         words = "at least " if s.lower_bound else ""
         md(f"Known trial spending adds up to {words}**{esc(fmt.money(s.total, s.currency))}** "
