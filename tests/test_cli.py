@@ -135,3 +135,22 @@ def test_render_refuses_a_wrong_type(capsys):
 def test_render_refuses_an_unknown_report(capsys):
     code, out, err = run(capsys, "render", "--only", "nosuch")
     assert code == 1 and "--only: no report named nosuch" in err
+
+
+def _refuse(constant):
+    raise ValueError(f"non-strict JSON constant {constant}")
+
+
+@pytest.mark.parametrize("argv", [["studies"], ["meta", "--outcome", "abstinence"], ["meta", "--outcome", "pct_days_abstinent"],
+                                  ["claims"], ["costs", "--currency", "EUR"], ["tsa", "--outcome", "dropout"]])
+def test_every_json_output_is_strict_json(capsys, argv):
+    code, out, _ = run(capsys, *argv, "--format", "json")
+    assert code == 0
+    json.loads(out, parse_constant=_refuse)  # NaN, Infinity and -Infinity are refused
+
+
+def test_terminal_tables_print_years_without_separators_and_no_zero_p(capsys):
+    code, out, _ = run(capsys, "tsa", "--outcome", "abstinence")
+    assert code == 0 and "2,0" not in out and "1,9" not in out and "0.0000" not in out
+    code, out, _ = run(capsys, "meta", "--outcome", "abstinence")
+    assert code == 0 and "0.0000" not in out and "p = " in out

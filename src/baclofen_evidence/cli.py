@@ -204,6 +204,7 @@ def cmd_tsa(args: argparse.Namespace) -> int:
     print(f"cost to settle: {fmt.count(left)} more participants x {fmt.money(price.per_patient, price.currency)} ({price.label}, {price.basis}) "
           f"= {fmt.money(price.amount, price.currency)}")
     emit([], "table", looks)
+    return 0
 
 
 def gosh_inputs(args: argparse.Namespace) -> tuple[list[str], list[float], list[float], dict]:
