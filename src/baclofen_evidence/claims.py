@@ -416,7 +416,7 @@ def _pooled_text(o: OutcomeEvidence) -> str:
     pi = "spans" if r.pi_low < 0 < r.pi_high else "excludes"
     return (f"{o.label}: pooled {name} {fmt.number(ma.scale(r.estimate))} (95% CI {fmt.number(ma.scale(r.ci_low))} to {fmt.number(ma.scale(r.ci_high))}, "
             f"{fmt.p_value(r.p)}), 95% prediction interval {fmt.number(ma.scale(r.pi_low))} to {fmt.number(ma.scale(r.pi_high))} ({pi} no effect), "
-            f"I² = {fmt.number(r.i2, 0)}%, tau² = {fmt.number(r.tau2, 3)}; {o.coverage.sentence()}")
+            f"I² = {fmt.number(r.i2, 0)}%, tau² = {fmt.significant(r.tau2)}; {o.coverage.sentence()}")
 
 
 def _tsa_text(o: OutcomeEvidence) -> str:
@@ -521,7 +521,7 @@ def check_results_vary(ev: Evidence, claim: pd.Series) -> Verdict:
         spans = r.pi_low < 0 < r.pi_high
         heterogeneous = r.i2 >= SUBSTANTIAL_I2 and spans
         verdict = "consistent" if heterogeneous and split else ("overstated" if heterogeneous or split else "inconsistent")
-        text += (f"; overview synthesis{scope}: {r.k} trials, I² = {fmt.number(r.i2, 0)}%, tau² = {fmt.number(r.tau2, 3)}, 95% prediction interval "
+        text += (f"; overview synthesis{scope}: {r.k} trials, I² = {fmt.number(r.i2, 0)}%, tau² = {fmt.significant(r.tau2)}, 95% prediction interval "
                  f"{fmt.number(r.pi_low)} to {fmt.number(r.pi_high)} ({'spans' if spans else 'excludes'} no effect): "
                  f"{'substantial' if heterogeneous else 'not substantial'} heterogeneity (rule: I² ≥ {fmt.number(SUBSTANTIAL_I2, 0)}% "
                  "and a prediction interval spanning no effect)")

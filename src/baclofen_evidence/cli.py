@@ -134,7 +134,7 @@ def cmd_meta(args: argparse.Namespace) -> int:
         print(f"k = {ma.k}, participants = {ma.n_participants}")
         print(f"{ma.measure} {fmt.number(ma.scale(r.estimate), 3)} (95% CI {fmt.number(ma.scale(r.ci_low), 3)} to {fmt.number(ma.scale(r.ci_high), 3)}); "
               f"prediction interval {fmt.number(ma.scale(r.pi_low), 3)} to {fmt.number(ma.scale(r.pi_high), 3)}")
-        print(f"tau2 = {fmt.number(r.tau2, 4)}, I2 = {fmt.number(r.i2, 1)}%, Q = {fmt.number(r.q, 3)} (df {r.q_df}, {fmt.p_value(r.q_p)})")
+        print(f"tau2 = {fmt.significant(r.tau2)}, I2 = {fmt.number(r.i2, 1)}%, Q = {fmt.number(r.q, 3)} (df {r.q_df}, {fmt.p_value(r.q_p)})")
     from baclofen_evidence.coverage import coverage
 
     print(f"coverage: {coverage(ma).sentence()}")
@@ -258,7 +258,7 @@ def cmd_gosh(args: argparse.Namespace) -> int:
     else:
         print(res.description())
         s = res.stats[res.stats["converged"]]
-        print(f"estimate: median {fmt.number(s['estimate'].median(), 4)}, range {fmt.number(s['estimate'].min(), 4)} to {fmt.number(s['estimate'].max(), 4)}; "
+        print(f"estimate: median {fmt.significant(s['estimate'].median(), 4)}, range {fmt.significant(s['estimate'].min(), 4)} to {fmt.significant(s['estimate'].max(), 4)}; "
               f"I2 median {fmt.number(s['i2'].median(), 1)}%; not converged: {res.n_unconverged}")
         emit([], "table", gosh.influence(res))
     return 0

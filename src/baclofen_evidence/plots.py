@@ -173,7 +173,7 @@ def forest(ma, title: str | None = None) -> plt.Figure:
             left.text(0.0, ypi, "95% prediction interval", va="center", fontsize=9, style="italic")
             right.text(0.36, ypi, f"[{fmt.number(to(res.pi_low))}, {fmt.number(to(res.pi_high))}]", va="center", fontsize=9, style="italic")
             lows.append(to(res.pi_low)), highs.append(to(res.pi_high))
-        footer = (f"Heterogeneity: Tau² = {fmt.number(res.tau2, 3)}; Chi² = {fmt.number(res.q)}, df = {res.q_df} ({_p_text(res.q_p)}); I² = {fmt.number(res.i2, 0)}%\n"
+        footer = (f"Heterogeneity: Tau² = {fmt.significant(res.tau2)}; Chi² = {fmt.number(res.q)}, df = {res.q_df} ({_p_text(res.q_p)}); I² = {fmt.number(res.i2, 0)}%\n"
                   f"Test for overall effect: {'t' if res.hksj else 'Z'} = {fmt.number(abs(res.stat))} ({_p_text(res.p)})")
         if (s["route"] != "arm_level").any():
             footer += "\n† the trial's own estimate; ‡ converted (routes in the table)"

@@ -69,7 +69,7 @@ class Report:
                 ("95% CI", f"{fmt.signed(100 * fit.slope_ci_low, 4)} to {fmt.signed(100 * fit.slope_ci_high, 4)}"),
                 ("Wald P", fmt.p_only(fit.slope_p)),
                 (f"Permutation P ({'exact, ' if res.exact else ''}{fmt.count(res.n_permutations)} permutations)", fmt.p_only(res.permutation_p)),
-                ("Residual τ²", fmt.number(fit.tau2, 4))]
+                ("Residual τ²", fmt.significant(fit.tau2))]
         if ma.ratio:
             rows.insert(2, (f"{ma.measure} per extra 100 mg/day", fmt.number(math.exp(100 * fit.slope), 3)))
         table(pd.DataFrame(rows, columns=["Statistic", "Value"]), caption=f"Meta-regression of {ma.outcome_label} on dose")

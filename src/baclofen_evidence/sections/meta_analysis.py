@@ -213,10 +213,10 @@ class Report:
         ]
         if r.method in meta.METHODS[2:]:
             rows.append(("95% prediction interval", f"{fmt.number(ma.scale(r.pi_low), 3)} to {fmt.number(ma.scale(r.pi_high), 3)}"))
-        rows += [("τ², τ", f"{fmt.number(r.tau2, 4)}, {fmt.number(r.tau, 4)}"), ("Q (df), p", f"{fmt.number(r.q)} ({r.q_df}), {fmt.p_only(r.q_p)}"),
+        rows += [("τ², τ", f"{fmt.significant(r.tau2)}, {fmt.significant(r.tau)}"), ("Q (df), p", f"{fmt.number(r.q)} ({r.q_df}), {fmt.p_only(r.q_p)}"),
                  ("I², H²", f"{fmt.number(r.i2, 1)}%, {fmt.number(r.h2)}")]
         if ma.ratio:
-            rows.append(("Log-scale estimate (SE)", f"{fmt.number(r.estimate, 4)} ({fmt.number(r.se, 4)})"))
+            rows.append(("Log-scale estimate (SE)", f"{fmt.significant(r.estimate, 4)} ({fmt.significant(r.se, 4)})"))
         table(pd.DataFrame(rows, columns=["Statistic", "Value"]), caption=ma.model_name())
 
     def subgroups(self) -> None:
@@ -245,7 +245,7 @@ class Report:
         frame = pd.DataFrame({
             "Omitted": loo["label"], "k": loo["k"],
             f"{ma.measure} (95% CI)": [f"{fmt.number(e)} ({fmt.number(lo)} to {fmt.number(hi)})" for e, lo, hi in zip(loo["estimate"], loo["ci_low"], loo["ci_high"])],
-            "τ²": [fmt.number(t, 3) for t in loo["tau2"]], "I² (%)": [fmt.number(i, 0) for i in loo["i2"]],
+            "τ²": [fmt.significant(t) for t in loo["tau2"]], "I² (%)": [fmt.number(i, 0) for i in loo["i2"]],
         })
         table(frame, caption="Leave-one-out: the pooled estimate without each trial")
 
