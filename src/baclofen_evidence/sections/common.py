@@ -28,7 +28,8 @@ TABLE_STYLE = (
     "table.be-table td, table.be-table th, .jp-RenderedHTMLCommon table.be-table td, "
     ".jp-RenderedHTMLCommon table.be-table th {text-align: left; vertical-align: top;} "
     "table.be-table td.num, table.be-table th.num, .jp-RenderedHTMLCommon table.be-table td.num, "
-    ".jp-RenderedHTMLCommon table.be-table th.num {text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums;} "
+    ".jp-RenderedHTMLCommon table.be-table th.num {text-align: right; font-variant-numeric: tabular-nums;} "
+    "table.be-table td.num {white-space: nowrap;} "
     ".be-table caption {text-align: left; font-weight: bold;}"
     "</style>"
 )
