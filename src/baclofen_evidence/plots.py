@@ -17,6 +17,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.ticker  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
@@ -383,9 +384,12 @@ def cost_bars(table: pd.DataFrame, value: str, label: str, currency: str) -> plt
     colours = ["#8c2d04" if b == "trial budget" else SQUARE for b in data.get("basis", ["drug acquisition"] * len(data))]
     ax.barh(data["label"], data[value], color=colours)
     ax.set_xscale("log")
+    # With mathtext off (labels come from the data), the default log ticks would print as "$\\mathdefault{10^{2}}$".
+    ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: fmt.significant(v)))
+    ax.minorticks_off()
     ax.set_xlabel(f"{label} ({currency}, log scale)")
     for y, v in enumerate(data[value]):
-        ax.text(v * 1.05, y, fmt.count(v), va="center", fontsize=8)
+        ax.text(v * 1.05, y, fmt.significant(v), va="center", fontsize=8)
     ax.grid(axis="y", visible=False)
     fig.tight_layout()
     return fig
