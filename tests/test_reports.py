@@ -129,6 +129,9 @@ def test_text_cells_align_left_and_number_cells_right_in_chromium(rendered, brow
 YEAR_IN_TEXT = re.compile(r"(?i)\b(?:year|years|in|since|from|until|before|after|published)\s+(?:1,9|2,0)\d\d\b")
 
 
+SOURCE_FILE_ID = re.compile(r"\b\d{3}_[0-9a-f]{16}\b")
+
+
 def visible_text(path: Path):
     from bs4 import BeautifulSoup
 
@@ -138,7 +141,7 @@ def visible_text(path: Path):
     return soup
 
 
-def test_no_report_prints_p_as_zero_or_a_year_with_a_separator(rendered):
+def test_no_report_prints_p_as_zero_a_year_with_a_separator_or_a_source_file_id(rendered):
     reports = sorted((rendered[0][0] / "reports").glob("*.html"))
     assert len(reports) > 20
     for path in reports:
@@ -146,6 +149,7 @@ def test_no_report_prints_p_as_zero_or_a_year_with_a_separator(rendered):
         text = soup.get_text(" ")
         assert "0.0000" not in text, (path.name, text[max(0, text.index("0.0000") - 80):text.index("0.0000") + 20])
         assert not YEAR_IN_TEXT.search(text), (path.name, YEAR_IN_TEXT.findall(text))
+        assert not SOURCE_FILE_ID.search(text), (path.name, SOURCE_FILE_ID.findall(text))  # sources go by outlet and title
         for table in soup.select("table.be-table"):
             headers = [th.get_text(strip=True) for th in table.select("thead th")]
             for i, header in enumerate(headers):
