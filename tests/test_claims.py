@@ -13,6 +13,7 @@ import pytest
 
 from baclofen_evidence import claims, coverage, settling, tsa
 from baclofen_evidence import meta_analysis as meta
+from baclofen_evidence import formatting as fmt
 from baclofen_evidence.datapackage import load, validate
 from baclofen_evidence.parameters import ParameterError
 from tests.conftest import set_cell
@@ -145,7 +146,7 @@ def test_every_body_of_evidence_claim_is_about_no_single_study_unless_named(ev):
 def test_heterogeneity_evidence_quotes_the_overview_synthesis(verdicts, ev):
     r = meta.run(ev, meta.OVERVIEW).result
     text = verdicts.loc["s000_conflicting", "evidence"]
-    assert f"I² = {r.i2:.0f}%" in text and f"tau² = {r.tau2:.3f}" in text
+    assert f"I² = {r.i2:.0f}%" in text and f"tau² = {fmt.significant(r.tau2)}" in text
     assert f"95% prediction interval {r.pi_low:.2f} to {r.pi_high:.2f} (spans no effect)" in text
     assert r.i2 >= claims.SUBSTANTIAL_I2 and r.pi_low < 0 < r.pi_high
     ref = coverage.reference_set(ev.studies, "placebo")
@@ -208,7 +209,7 @@ def test_cost_evidence_shows_what_can_be_computed(verdicts, ev):
         t = tsa.run(ev, outcome)
         left = settling.remaining(t.ris_adjusted, t.accrued)
         price = settling.price(ev, left)
-        assert f"TSA: {left:,} more participants): {claims._fmt(price.amount)} USD" in text
+        assert f"TSA: {left:,} more participants): {fmt.quantity(price.amount)} USD" in text
     assert "the causal part cannot be decided" in text
 
 

@@ -252,3 +252,10 @@ def json_outputs() -> dict:
 def test_every_json_output_is_strict_json(json_outputs):
     assert commands_with_json() == set(JSON_COMMANDS) | ELSEWHERE
     assert set(json_outputs) == set(JSON_COMMANDS)
+
+
+def test_terminal_tables_print_years_without_separators_and_no_zero_p(capsys):
+    code, out, _ = run(capsys, "tsa", "--outcome", "abstinence")
+    assert code == 0 and "2,0" not in out and "1,9" not in out and "0.0000" not in out
+    code, out, _ = run(capsys, "meta", "--outcome", "abstinence")
+    assert code == 0 and "0.0000" not in out and "p = " in out

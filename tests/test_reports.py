@@ -95,3 +95,64 @@ def test_index_links_resolve_and_every_report_opens_cleanly_in_chromium(rendered
 def test_headlines_reach_the_index(rendered):
     index = (rendered[0][0] / "reports" / "index.html").read_text(encoding="utf-8")
     assert re.search(r"Complete abstinence: RR \d\.\d\d \(95% CI", index)
+
+
+# A text cell and a number cell of the study table, then every header; JupyterLab's own CSS right-aligns
+# every cell, so this is what a reader sees only if the report's table style wins.
+ALIGNMENT = """() => {
+  const cells = Array.from(document.querySelectorAll('table.be-table td')).filter(c => c.textContent.trim());
+  const text = cells.find(c => !c.classList.contains('num') && /[a-z]/i.test(c.textContent));
+  const num = cells.find(c => c.classList.contains('num'));
+  const th = document.querySelector('table.be-table th:not(.num)');
+  const thNum = document.querySelector('table.be-table th.num');
+  return [text, num, th, thNum].map(c => c ? [c.textContent.trim(), getComputedStyle(c).textAlign] : null);
+}"""
+
+
+def table_alignment(browser, report: Path) -> list:
+    page = browser.new_page()
+    page.goto(report.as_uri(), wait_until="load")
+    try:
+        return page.evaluate(ALIGNMENT)
+    finally:
+        page.close()
+
+
+def test_text_cells_align_left_and_number_cells_right_in_chromium(rendered, browser):
+    text, num, th, th_num = table_alignment(browser, rendered[0][0] / "reports" / "evidence_map.html")
+    assert text[1] in ("left", "start"), text
+    assert num[1] == "right" and re.fullmatch(r"[\d,.]+", num[0]), num
+    assert th[1] in ("left", "start") and th_num[1] == "right", (th, th_num)
+
+
+# A year in running text or a year column, printed with a thousands separator: "in 2,012", "| 1,998 |".
+YEAR_IN_TEXT = re.compile(r"(?i)\b(?:year|years|in|since|from|until|before|after|published)\s+(?:1,9|2,0)\d\d\b")
+
+
+SOURCE_FILE_ID = re.compile(r"\b\d{3}_[0-9a-f]{16}\b")
+
+
+def visible_text(path: Path):
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+    for hidden in soup(["script", "style"]):
+        hidden.decompose()
+    return soup
+
+
+def test_no_report_prints_p_as_zero_a_year_with_a_separator_or_a_source_file_id(rendered):
+    reports = sorted((rendered[0][0] / "reports").glob("*.html"))
+    assert len(reports) > 20
+    for path in reports:
+        soup = visible_text(path)
+        text = soup.get_text(" ")
+        assert "0.0000" not in text, (path.name, text[max(0, text.index("0.0000") - 80):text.index("0.0000") + 20])
+        assert not YEAR_IN_TEXT.search(text), (path.name, YEAR_IN_TEXT.findall(text))
+        assert not SOURCE_FILE_ID.search(text), (path.name, SOURCE_FILE_ID.findall(text))  # sources go by outlet and title
+        for table in soup.select("table.be-table"):
+            headers = [th.get_text(strip=True) for th in table.select("thead th")]
+            for i, header in enumerate(headers):
+                if re.search(r"(?i)\byear\b", header):
+                    cells = [tr.find_all("td")[i].get_text(strip=True) for tr in table.select("tbody tr")]
+                    assert all(re.fullmatch(r"(\d{4})?", c) for c in cells), (path.name, header, cells)

@@ -38,6 +38,7 @@ from baclofen_evidence import meta_analysis as meta
 from baclofen_evidence import tsa as trial_sequential
 from baclofen_evidence.datapackage import Evidence
 from baclofen_evidence.parameters import ParameterError
+from baclofen_evidence import formatting as fmt
 
 VERDICTS = ("consistent", "identified", "overstated", "inconsistent", "unverifiable", "depends_on_identification")
 # The study field each check decides from: its cell-level provenance says whose page the value came from.
@@ -69,10 +70,6 @@ def check(kind: str):
     return register
 
 
-def _fmt(x: float) -> str:
-    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:g}"
-
-
 def compare_number(claimed: float, actual: float, qualifier: str | None, high: float | None = None) -> str:
     """Verdict for a claimed number against the data's number."""
     qualifier = qualifier or "exact"
@@ -102,7 +99,7 @@ def check_sample_size(ev: Evidence, claim: pd.Series) -> Verdict:
         return Verdict("unverifiable", f"{s['label']}: the number of participants is not in the data")
     n = int(s["n_randomized"])
     verdict = compare_number(claim["quantity"], n, claim["qualifier"])
-    return Verdict(verdict, f"{s['label']}: {n} {s['n_basis']} ({s['ref_id']}); claimed {_fmt(claim['quantity'])}")
+    return Verdict(verdict, f"{s['label']}: {n} {s['n_basis']} ({s['ref_id']}); claimed {fmt.quantity(claim['quantity'])}")
 
 
 @check("duration")
@@ -113,7 +110,7 @@ def check_duration(ev: Evidence, claim: pd.Series) -> Verdict:
     claimed_weeks = claim["quantity"] * WEEKS_PER[claim["unit"]]
     actual = float(s["duration_weeks"])
     verdict = "consistent" if abs(claimed_weeks - actual) <= ABOUT_TOLERANCE * actual else compare_number(claimed_weeks, actual, "exact")
-    return Verdict(verdict, f"{s['label']}: {actual:g} weeks of treatment; claimed {claim['quantity']:g} {claim['unit']} = {claimed_weeks:.0f} weeks")
+    return Verdict(verdict, f"{s['label']}: {fmt.as_printed(actual)} weeks of treatment; claimed {fmt.as_printed(claim['quantity'])} {claim['unit']} = {fmt.number(claimed_weeks, 0)} weeks")
 
 
 @check("year")
@@ -189,10 +186,10 @@ def check_outcome_direction(ev: Evidence, claim: pd.Series) -> Verdict:
     r = hit.iloc[0]
     if "ai" in r:
         bac, ctl = r["ai"] / r["n1i"], r["ci"] / r["n2i"]
-        text = f"{s['label']}: {claim['outcome_id'].replace('_', ' ')} {r['ai']:g}/{r['n1i']:g} ({bac:.0%}) on baclofen vs {r['ci']:g}/{r['n2i']:g} ({ctl:.0%}) on placebo"
+        text = f"{s['label']}: {claim['outcome_id'].replace('_', ' ')} {fmt.as_printed(r['ai'])}/{fmt.as_printed(r['n1i'])} ({fmt.percent(bac)}) on baclofen vs {fmt.as_printed(r['ci'])}/{fmt.as_printed(r['n2i'])} ({fmt.percent(ctl)}) on placebo"
     else:
         bac, ctl = r["m1i"], r["m2i"]
-        text = f"{s['label']}: {claim['outcome_id'].replace('_', ' ')} mean {bac:g} on baclofen vs {ctl:g} on placebo"
+        text = f"{s['label']}: {claim['outcome_id'].replace('_', ' ')} mean {fmt.as_printed(bac)} on baclofen vs {fmt.as_printed(ctl)} on placebo"
     more = bac > ctl
     wanted = claim["claimed_value"] == "more_with_baclofen"
     verdict = "consistent" if more == wanted and bac != ctl else "inconsistent"
@@ -229,11 +226,11 @@ def check_cost_total(ev: Evidence, claim: pd.Series) -> Verdict:
     b = budget.iloc[0]
     amount, cur, note = costs.convert(ev, b["source_amount"], b["source_currency"], b["price_year"], claim["unit"])
     if cur != claim["unit"]:
-        return Verdict("unverifiable", f"{s['label']}: budget {_fmt(b['source_amount'])} {b['source_currency']} ({b['ref_id']}); {note}")
+        return Verdict("unverifiable", f"{s['label']}: budget {fmt.quantity(b['source_amount'])} {b['source_currency']} ({b['ref_id']}); {note}")
     verdict = compare_number(claim["quantity"], amount, claim["qualifier"])
-    converted = f" = {_fmt(amount)} {cur} ({note})" if note else ""
-    return Verdict(verdict, f"{s['label']}: budget {_fmt(b['source_amount'])} {b['source_currency']} ({b['ref_id']}){converted}; "
-                            f"claimed {_fmt(claim['quantity'])} {claim['unit']}")
+    converted = f" = {fmt.quantity(amount)} {cur} ({note})" if note else ""
+    return Verdict(verdict, f"{s['label']}: budget {fmt.quantity(b['source_amount'])} {b['source_currency']} ({b['ref_id']}){converted}; "
+                            f"claimed {fmt.quantity(claim['quantity'])} {claim['unit']}")
 
 
 @check("cost_per_patient")
@@ -245,13 +242,13 @@ def check_cost_per_patient(ev: Evidence, claim: pd.Series) -> Verdict:
     b = budget.iloc[0]
     per_patient = b["source_amount"] / int(s["n_randomized"])
     amount, cur, note = costs.convert(ev, per_patient, b["source_currency"], b["price_year"], claim["unit"])
-    base = (f"{s['label']}: {_fmt(b['source_amount'])} {b['source_currency']} / {int(s['n_randomized'])} randomized = "
-            f"{_fmt(per_patient)} {b['source_currency']} per patient")
+    base = (f"{s['label']}: {fmt.quantity(b['source_amount'])} {b['source_currency']} / {int(s['n_randomized'])} randomized = "
+            f"{fmt.quantity(per_patient)} {b['source_currency']} per patient")
     if cur != claim["unit"]:
         return Verdict("unverifiable", f"{base}; {note}")
     verdict = compare_number(claim["quantity"], amount, claim["qualifier"])
-    converted = f" = {_fmt(amount)} {cur} ({note})" if note else ""
-    return Verdict(verdict, f"{base}{converted}; claimed {_fmt(claim['quantity'])} {claim['unit']}")
+    converted = f" = {fmt.quantity(amount)} {cur} ({note})" if note else ""
+    return Verdict(verdict, f"{base}{converted}; claimed {fmt.quantity(claim['quantity'])} {claim['unit']}")
 
 
 @check("dose_range")
@@ -262,17 +259,17 @@ def check_dose_range(ev: Evidence, claim: pd.Series) -> Verdict:
         return Verdict("unverifiable", f"no {_scope_text(claim)} with a dose in the data")
     lo = float(scoped[["dose_min_mg_day", "dose_max_mg_day"]].min(axis=1).min())
     hi = float(scoped["dose_max_mg_day"].max())
-    listing = "; ".join(f"{r.label}: {_fmt(r.dose_max_mg_day)}" for r in scoped.itertuples())
+    listing = "; ".join(f"{r.label}: {fmt.quantity(r.dose_max_mg_day)}" for r in scoped.itertuples())
     low_ok = abs(lo - claim["quantity"]) <= ABOUT_TOLERANCE * lo
     high_ok = hi > claim["quantity_high"] if claim["qualifier"] == "more_than" else abs(hi - claim["quantity_high"]) <= ABOUT_TOLERANCE * hi
     verdict = "consistent" if low_ok and high_ok else ("overstated" if claim["quantity_high"] > hi else "inconsistent")
     everywhere = _scoped(ev, claim.drop(labels=["scope_country"]).reindex(claim.index))
     above = everywhere[everywhere["dose_max_mg_day"] >= claim["quantity_high"]]
     elsewhere = "; ".join(f"{r.label} ({r.country})" for r in above.itertuples())
-    text = f"{_scope_text(claim)}: doses {_fmt(lo)}-{_fmt(hi)} mg/day (maximum per trial: {listing})"
+    text = f"{_scope_text(claim)}: doses {fmt.quantity(lo)}-{fmt.quantity(hi)} mg/day (maximum per trial: {listing})"
     if elsewhere:
-        text += f"; RCTs anywhere reaching {_fmt(claim['quantity_high'])} mg/day: {elsewhere}"
-    return Verdict(verdict, f"{text}; claimed {_fmt(claim['quantity'])} to {'over ' if claim['qualifier'] == 'more_than' else ''}{_fmt(claim['quantity_high'])} mg/day")
+        text += f"; RCTs anywhere reaching {fmt.quantity(claim['quantity_high'])} mg/day: {elsewhere}"
+    return Verdict(verdict, f"{text}; claimed {fmt.quantity(claim['quantity'])} to {'over ' if claim['qualifier'] == 'more_than' else ''}{fmt.quantity(claim['quantity_high'])} mg/day")
 
 
 @check("trial_count")
@@ -282,7 +279,7 @@ def check_trial_count(ev: Evidence, claim: pd.Series) -> Verdict:
     scoped = _scoped(ev, claim)
     n = len(scoped)
     published = compare_number(claim["quantity"], n, claim["qualifier"])
-    text = f"rule 1, published trials: {n} {_scope_text(claim)} in the data ({', '.join(scoped['label'])}); claimed {_fmt(claim['quantity'])}"
+    text = f"rule 1, published trials: {n} {_scope_text(claim)} in the data ({', '.join(scoped['label'])}); claimed {fmt.quantity(claim['quantity'])}"
     near = ev.reviews[ev.reviews["year"] <= claim["as_of_year"] + 1]
     if not near.empty:
         text += "; reviews of the time: " + "; ".join(
@@ -307,7 +304,7 @@ def check_high_dose_trial_count(ev: Evidence, claim: pd.Series) -> Verdict:
     high = scoped[scoped["dose_max_mg_day"] > claim["dose_threshold_mg_day"]]
     verdict = compare_number(claim["quantity"], len(high), claim["qualifier"])
     return Verdict(verdict, f"{len(high)} of {len(scoped)} {_scope_text(claim)} allowed more than "
-                            f"{_fmt(claim['dose_threshold_mg_day'])} mg/day ({', '.join(high['label']) or 'none'}); claimed {_fmt(claim['quantity'])}")
+                            f"{fmt.quantity(claim['dose_threshold_mg_day'])} mg/day ({', '.join(high['label']) or 'none'}); claimed {fmt.quantity(claim['quantity'])}")
 
 
 CONTENT_FIELDS = {"country": "country", "design": "design", "setting": "setting", "blinding": "blinding", "comparator": "comparator"}
@@ -417,17 +414,17 @@ def _pooled_text(o: OutcomeEvidence) -> str:
         return f"{o.label}: not pooled ({ma.reason_not_pooled})"
     name = "Hedges' g" if ma.kind == "overview" else ma.measure
     pi = "spans" if r.pi_low < 0 < r.pi_high else "excludes"
-    return (f"{o.label}: pooled {name} {ma.scale(r.estimate):.2f} (95% CI {ma.scale(r.ci_low):.2f} to {ma.scale(r.ci_high):.2f}, "
-            f"p = {r.p:.3g}), 95% prediction interval {ma.scale(r.pi_low):.2f} to {ma.scale(r.pi_high):.2f} ({pi} no effect), "
-            f"I² = {r.i2:.0f}%, tau² = {r.tau2:.3f}; {o.coverage.sentence()}")
+    return (f"{o.label}: pooled {name} {fmt.number(ma.scale(r.estimate))} (95% CI {fmt.number(ma.scale(r.ci_low))} to {fmt.number(ma.scale(r.ci_high))}, "
+            f"{fmt.p_value(r.p)}), 95% prediction interval {fmt.number(ma.scale(r.pi_low))} to {fmt.number(ma.scale(r.pi_high))} ({pi} no effect), "
+            f"I² = {fmt.number(r.i2, 0)}%, tau² = {fmt.significant(r.tau2)}; {o.coverage.sentence()}")
 
 
 def _tsa_text(o: OutcomeEvidence) -> str:
     if o.tsa is None:
         return f"{o.label}: {o.tsa_missing}"
     t = o.tsa
-    text = (f"{o.label}: TSA {t.verdict.replace('_', ' ')}, {t.accrued:,.0f} of {t.ris_adjusted:,} required participants "
-            f"(information fraction {t.fraction:.0%})")
+    text = (f"{o.label}: TSA {t.verdict.replace('_', ' ')}, {fmt.count(t.accrued)} of {fmt.count(t.ris_adjusted)} required participants "
+            f"(information fraction {fmt.percent(t.fraction)})")
     if t.approximate:
         text += ", approximate (SMD scale), never a firm verdict"
     elif t.verdict in ("firm_benefit", "futility", "firm_harm") and not o.broad:
@@ -524,9 +521,9 @@ def check_results_vary(ev: Evidence, claim: pd.Series) -> Verdict:
         spans = r.pi_low < 0 < r.pi_high
         heterogeneous = r.i2 >= SUBSTANTIAL_I2 and spans
         verdict = "consistent" if heterogeneous and split else ("overstated" if heterogeneous or split else "inconsistent")
-        text += (f"; overview synthesis{scope}: {r.k} trials, I² = {r.i2:.0f}%, tau² = {r.tau2:.3f}, 95% prediction interval "
-                 f"{r.pi_low:.2f} to {r.pi_high:.2f} ({'spans' if spans else 'excludes'} no effect): "
-                 f"{'substantial' if heterogeneous else 'not substantial'} heterogeneity (rule: I² ≥ {SUBSTANTIAL_I2:.0f}% "
+        text += (f"; overview synthesis{scope}: {r.k} trials, I² = {fmt.number(r.i2, 0)}%, tau² = {fmt.significant(r.tau2)}, 95% prediction interval "
+                 f"{fmt.number(r.pi_low)} to {fmt.number(r.pi_high)} ({'spans' if spans else 'excludes'} no effect): "
+                 f"{'substantial' if heterogeneous else 'not substantial'} heterogeneity (rule: I² ≥ {fmt.number(SUBSTANTIAL_I2, 0)}% "
                  "and a prediction interval spanning no effect)")
     return Verdict(verdict, text + f"; claimed {claim['claimed_value'].replace('_', ' ')}")
 
@@ -542,15 +539,15 @@ def check_few_trials_reason(ev: Evidence, claim: pd.Series) -> Verdict:
     scope = "" if pd.isna(as_of) else f" published by the end of {int(as_of)}"
     trials = _directions(ev, as_of)
     n = int(trials["n_randomized"].sum(min_count=1)) if trials["n_randomized"].notna().any() else 0
-    parts = [f"the data hold {len(trials)} placebo-controlled RCTs{scope} ({n:,} randomized)"]
+    parts = [f"the data hold {len(trials)} placebo-controlled RCTs{scope} ({fmt.count(n)} randomized)"]
     per_patient = settling.per_patient_costs(ev)
     if per_patient.empty:
         parts.append("no trial budget or grant award with a trial size")
     else:
         parts.append("known trial costs per randomized patient (every budget and award in the data): " + "; ".join(
-            f"{r.label} {_fmt(r.cost_per_patient)} {r.currency} ({r.basis})" for r in per_patient.itertuples()))
+            f"{r.label} {fmt.quantity(r.cost_per_patient)} {r.currency} ({r.basis})" for r in per_patient.itertuples()))
         spent = settling.spent(ev)
-        parts.append(f"known trial spending {'at least ' if spent.lower_bound else ''}{_fmt(spent.total)} {spent.currency}")
+        parts.append(f"known trial spending {'at least ' if spent.lower_bound else ''}{fmt.quantity(spent.total)} {spent.currency}")
         for oid in MAIN_OUTCOMES:
             o = outcome_evidence(ev, oid)
             if o.tsa is None:
@@ -560,8 +557,8 @@ def check_few_trials_reason(ev: Evidence, claim: pd.Series) -> Verdict:
             prices = settling.price_range(ev, left)
             lo, hi = min(p.amount for p in prices), max(p.amount for p in prices)
             default = settling.price(ev, left)
-            parts.append(f"to settle {o.label} (TSA: {left:,} more participants): {_fmt(default.amount)} {default.currency} at "
-                         f"{default.label}'s {default.basis} per patient (range {_fmt(lo)} to {_fmt(hi)})")
+            parts.append(f"to settle {o.label} (TSA: {fmt.count(left)} more participants): {fmt.quantity(default.amount)} {default.currency} at "
+                         f"{default.label}'s {default.basis} per patient (range {fmt.quantity(lo)} to {fmt.quantity(hi)})")
     reason = str(claim["claimed_value"]).replace("_", " ")
     return Verdict("unverifiable", "; ".join(parts) + f". The claimed reason ({reason}) is a motive of funders or researchers, "
                                                       "which no table here records: the causal part cannot be decided")
@@ -571,14 +568,14 @@ def _significant(e: pd.Series) -> tuple[bool | None, str]:
     """Whether one printed primary result shows a difference at 5%, from its exact p, else its CI, else a p bound."""
     parts = []
     if e["measure"] != "none" and not pd.isna(e["estimate"]):
-        parts.append(f"{e['measure']} {e['estimate']:g}")
+        parts.append(f"{e['measure']} {fmt.as_printed(e['estimate'])}")
     ci = not pd.isna(e["ci_low"]) and not pd.isna(e["ci_high"])
     if ci:
-        parts.append(f"95% CI {e['ci_low']:g} to {e['ci_high']:g}")
+        parts.append(f"95% CI {fmt.as_printed(e['ci_low'])} to {fmt.as_printed(e['ci_high'])}")
     if not pd.isna(e["stat_value"]):
-        parts.append(f"{e['stat_kind']} {e['stat_value']:g}")
+        parts.append(f"{e['stat_kind']} {fmt.as_printed(e['stat_value'])}")
     if not pd.isna(e["p_value"]):
-        parts.append(f"p {e['p_relation']} {e['p_value']:g}")
+        parts.append(f"p {e['p_relation']} {fmt.as_printed(e['p_value'])}")
     text = ", ".join(parts) + f" ({e['ref_id']})"
     if not pd.isna(e["p_value"]) and e["p_relation"] == "=":
         return bool(e["p_value"] < SIGNIFICANCE), text
@@ -617,7 +614,7 @@ def check_trial_inconclusive(ev: Evidence, claim: pd.Series) -> Verdict:
     hit = o.ma.studies[o.ma.studies["study_id"] == claim["study_id"]] if not o.ma.studies.empty else o.ma.studies
     if not hit.empty:
         h = hit.iloc[0]
-        where += f"; in the overview synthesis: Hedges' g {h['yi']:.2f} (95% CI {h['ci_low']:.2f} to {h['ci_high']:.2f})"
+        where += f"; in the overview synthesis: Hedges' g {fmt.number(h['yi'])} (95% CI {fmt.number(h['ci_low'])} to {fmt.number(h['ci_high'])})"
         if shown is None:
             shown, by = bool(h["ci_low"] > 0 or h["ci_high"] < 0), "its effect in the overview synthesis"
     if shown is None:

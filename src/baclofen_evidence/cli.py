@@ -18,10 +18,10 @@ import pandas as pd
 
 from baclofen_evidence import config
 from baclofen_evidence.datapackage import DataError, load, validate
-from baclofen_evidence import formatting
 from baclofen_evidence.formatting import to_json
 from baclofen_evidence.parameters import ParameterError
 from baclofen_evidence.studies import plain
+from baclofen_evidence import formatting as fmt
 
 
 TABLE_CELL_WIDTH = 60  # readable tables cut long text; --format json or csv gives it whole
@@ -82,9 +82,14 @@ def emit(records: list[dict], fmt: str, table: pd.DataFrame | None = None) -> No
         print(buffer.getvalue(), end="")
     else:
         frame = table if table is not None else pd.DataFrame(records)
-        shown = frame.astype(object).where(frame.notna(), "")
-        shown = shown.map(lambda v: v if not isinstance(v, str) or len(v) <= TABLE_CELL_WIDTH else v[: TABLE_CELL_WIDTH - 1] + "…")
+        shown = frame.astype(object).apply(lambda col: col.map(lambda v: _cell_text(v, col.name)))
         print(shown.to_string(index=False))
+
+
+def _cell_text(value, column) -> str:
+    """A terminal table cell: numbers through formatting (4 significant digits), long text cut short."""
+    text = fmt.cell(value, column, figures=4)
+    return text if len(text) <= TABLE_CELL_WIDTH else text[: TABLE_CELL_WIDTH - 1] + "…"
 
 
 # ---------------------------------------------------------------- commands
@@ -141,10 +146,10 @@ def cmd_meta(args: argparse.Namespace) -> int:
     else:
         r = ma.result
         print(f"k = {ma.k}, participants = {ma.n_participants}")
-        print(f"{formatting.effect(ma.measure, ma.scale(r.estimate), ma.scale(r.ci_low), ma.scale(r.ci_high))}; "
-              f"{formatting.interval(ma.scale(r.pi_low), ma.scale(r.pi_high), label='prediction interval')}")
-        print(f"tau2 = {formatting.significant(r.tau2)}, I2 = {formatting.number(r.i2, 1)}%, Q = {formatting.number(r.q)} "
-              f"(df {r.q_df}, {formatting.p_value(r.q_p)})")
+        print(f"{fmt.effect(ma.measure, ma.scale(r.estimate), ma.scale(r.ci_low), ma.scale(r.ci_high))}; "
+              f"{fmt.interval(ma.scale(r.pi_low), ma.scale(r.pi_high), label='prediction interval')}")
+        print(f"tau2 = {fmt.significant(r.tau2)}, I2 = {fmt.number(r.i2, 1)}%, Q = {fmt.number(r.q)} "
+              f"(df {r.q_df}, {fmt.p_value(r.q_p)})")
     from baclofen_evidence.coverage import coverage
 
     print(f"coverage: {coverage(ma).sentence()}")
@@ -152,9 +157,9 @@ def cmd_meta(args: argparse.Namespace) -> int:
         # Each trial on the reporting scale (RR, not log RR) with its interval, as the forest plot shows it.
         shown = pd.DataFrame({
             "study_id": studies["study_id"],
-            f"{ma.measure} (95% CI)": [formatting.effect(None, e, lo, hi) for e, lo, hi in
+            f"{ma.measure} (95% CI)": [fmt.effect(None, e, lo, hi) for e, lo, hi in
                                        zip(studies["effect"], studies["ci_low"], studies["ci_high"])],
-            "weight": [formatting.percent(w / 100, 1) for w in studies["weight"]],
+            "weight": [fmt.percent(w / 100, 1) for w in studies["weight"]],
             "route": studies["route"], "data_from": studies["data_from"], "conversion": studies["conversion"]})
         emit([], "table", shown)
     return 0
@@ -181,8 +186,7 @@ def cmd_costs(args: argparse.Namespace) -> int:
 
     table = costs.cost_per_patient(load(_data_dir(args)), args.price_source, args.currency)
     records = [{k: plain(v) for k, v in row.items()} for row in table.to_dict("records")]
-    shown = table.assign(cost_per_patient=table["cost_per_patient"].round(2)) if args.format == "table" else table
-    emit(records, args.format, shown)
+    emit(records, args.format, table)
     return 0
 
 
@@ -211,17 +215,18 @@ def cmd_tsa(args: argparse.Namespace) -> int:
         return 0
     i = t.inputs
     if i.kind == "binary":
-        print(f"{t.outcome_label}: control event proportion {i.control_event_proportion:.3f}, RRR {i.rrr:.0%}, "
-              f"alpha {i.alpha:g} (two-sided), beta {i.beta:g}")
+        print(f"{t.outcome_label}: control event proportion {fmt.number(i.control_event_proportion, 3)}, RRR {fmt.percent(i.rrr)}, "
+              f"alpha {fmt.as_printed(i.alpha)} (two-sided), beta {fmt.as_printed(i.beta)}")
     else:
-        print(f"{t.outcome_label}: minimal relevant difference {i.mird:g}, SD {i.sd:.3g}, alpha {i.alpha:g} (two-sided), beta {i.beta:g}")
-    print(f"D2 = {t.d2:.1%}; RIS {t.ris:,}, diversity-adjusted {t.ris_adjusted:,}; accrued {t.accrued:,.0f} "
-          f"({t.fraction:.1%}); Z-curve: {out['model']}; {out['orientation']}")
+        print(f"{t.outcome_label}: minimal relevant difference {fmt.as_printed(i.mird)}, SD {fmt.significant(i.sd)}, alpha {fmt.as_printed(i.alpha)} (two-sided), beta {fmt.as_printed(i.beta)}")
+    print(f"D2 = {fmt.percent(t.d2, 1)}; RIS {fmt.count(t.ris)}, diversity-adjusted {fmt.count(t.ris_adjusted)}; accrued {fmt.count(t.accrued)} "
+          f"({fmt.percent(t.fraction, 1)}); Z-curve: {out['model']}; {out['orientation']}")
     print(f"verdict: {t.verdict}: {t.verdict_text}")
     print(t.conventional)
-    print(f"cost to settle: {left:,} more participants x {price.per_patient:,.0f} {price.currency} ({price.label}, {price.basis}) "
-          f"= {price.amount:,.0f} {price.currency}")
-    emit([], "table", looks.round(3))
+    print(f"cost to settle: {fmt.count(left)} more participants x {fmt.money(price.per_patient, price.currency)} ({price.label}, {price.basis}) "
+          f"= {fmt.money(price.amount, price.currency)}")
+    emit([], "table", looks)
+    return 0
 
 
 def gosh_inputs(args: argparse.Namespace) -> tuple[list[str], list[float], list[float], dict]:
@@ -275,9 +280,9 @@ def cmd_gosh(args: argparse.Namespace) -> int:
     else:
         print(res.description())
         s = res.stats[res.stats["converged"]]
-        print(f"estimate: median {s['estimate'].median():.4f}, range {s['estimate'].min():.4f} to {s['estimate'].max():.4f}; "
-              f"I2 median {s['i2'].median():.1f}%; not converged: {res.n_unconverged}")
-        emit([], "table", gosh.influence(res).round(4))
+        print(f"estimate: median {fmt.significant(s['estimate'].median(), 4)}, range {fmt.significant(s['estimate'].min(), 4)} to {fmt.significant(s['estimate'].max(), 4)}; "
+              f"I2 median {fmt.number(s['i2'].median(), 1)}%; not converged: {res.n_unconverged}")
+        emit([], "table", gosh.influence(res))
     return 0
 
 
@@ -298,10 +303,10 @@ def cmd_multiverse(args: argparse.Namespace) -> int:
     else:
         s = mv.summary()
         print(f"{s['specifications']} specifications of a grid of {s['grid']} ({s['dropped']} dropped); "
-              f"{s['share_favouring_baclofen']:.0%} favour baclofen, {s['share_ci_excludes_null']:.0%} have a 95% CI excluding no effect; "
-              f"median SMD {s['median_estimate']:.2f} ({s['min_estimate']:.2f} to {s['max_estimate']:.2f})")
+              f"{fmt.percent(s['share_favouring_baclofen'])} favour baclofen, {fmt.percent(s['share_ci_excludes_null'])} have a 95% CI excluding no effect; "
+              f"median SMD {fmt.number(s['median_estimate'])} ({fmt.number(s['min_estimate'])} to {fmt.number(s['max_estimate'])})")
         emit([], "table", mv.drop_reasons())
-        emit([], "table", multiverse.choice_effects(mv).round(3))
+        emit([], "table", multiverse.choice_effects(mv))
     return 0
 
 

@@ -21,6 +21,7 @@ import pandas as pd
 from baclofen_evidence import conversions as cv
 from baclofen_evidence.datapackage import Evidence
 from baclofen_evidence.rules import outcome_definitions
+from baclofen_evidence import formatting as fmt
 
 TREATMENT_ROLES = ("baclofen",)
 CONTROL_ROLES = {"placebo": "placebo", "active": "active_comparator"}
@@ -72,9 +73,9 @@ def arm_values(ev: Evidence) -> pd.DataFrame:
             if int(o["events"]) in fits:
                 out.at[idx, "total"] = total
                 out.at[idx, "derived"] = True
-                out.at[idx, "how"] = f"total = {int(o['events'])} / {o['percent']:g}% = {total} (the only denominator near it that gives {o['percent']:g}%)"
+                out.at[idx, "how"] = f"total = {int(o['events'])} / {fmt.as_printed(o['percent'])}% = {total} (the only denominator near it that gives {fmt.as_printed(o['percent'])}%)"
             else:
-                out.at[idx, "how"] = f"not usable: {int(o['events'])} events and {o['percent']:g}% imply no whole denominator"
+                out.at[idx, "how"] = f"not usable: {int(o['events'])} events and {fmt.as_printed(o['percent'])}% imply no whole denominator"
             continue
         if pd.isna(o["events"]) and not pd.isna(o["percent"]) and not pd.isna(o["total"]):
             try:
@@ -85,11 +86,11 @@ def arm_values(ev: Evidence) -> pd.DataFrame:
             span = f"{fits[0]}" if len(fits) == 1 else f"{fits[0]} to {fits[-1]}"
             out.at[idx, "events"] = events
             out.at[idx, "derived"] = True
-            out.at[idx, "how"] = (f"{o['percent']:g}% of {int(o['total'])} = {events} "
-                                  f"(counts that round to {o['percent']:g}%: {span}; {cv.CITATIONS['percent_to_count']})")
+            out.at[idx, "how"] = (f"{fmt.as_printed(o['percent'])}% of {int(o['total'])} = {events} "
+                                  f"(counts that round to {fmt.as_printed(o['percent'])}%: {span}; {cv.CITATIONS['percent_to_count']})")
         if pd.isna(o["sd"]) and not pd.isna(o["se"]) and not pd.isna(o["n"]):
             out.at[idx, "sd"] = cv.sd_from_se(float(o["se"]), float(o["n"]))
-            out.at[idx, "how"] = f"SD = SE {o['se']:g} × √{int(o['n'])} ({cv.CITATIONS['se_to_sd']})"
+            out.at[idx, "how"] = f"SD = SE {fmt.as_printed(o['se'])} × √{int(o['n'])} ({cv.CITATIONS['se_to_sd']})"
     return out
 
 

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 
 from scipy import stats
 from scipy.special import gammaln
+from baclofen_evidence import formatting as fmt
 
 SQRT3_OVER_PI = math.sqrt(3) / math.pi
 
@@ -154,6 +155,6 @@ def counts_from_percent(percent: float, total: int) -> tuple[int, list[int]]:
     half = 0.5 * 10.0**-decimals + 1e-9  # a printed 30% stands for anything from 29.5% to 30.5%
     fits = [e for e in range(total + 1) if abs(100 * e / total - percent) <= half]
     if not fits:
-        raise ConversionError(f"no whole count out of {total} gives {percent:g}%: the analysed denominator must differ")
+        raise ConversionError(f"no whole count out of {total} gives {fmt.as_printed(percent)}%: the analysed denominator must differ")
     nearest = min(fits, key=lambda e: abs(100 * e / total - percent))
     return nearest, fits

@@ -21,6 +21,7 @@ import pandas as pd
 from baclofen_evidence import comparisons as comp
 from baclofen_evidence.datapackage import Evidence
 from baclofen_evidence.parameters import ParameterError
+from baclofen_evidence import formatting as fmt
 
 BENEFIT_OUTCOMES = ("responder", "abstinence")
 # The NHS Drug Tariff is a national reimbursement price for generic baclofen, current at a known date.
@@ -56,7 +57,7 @@ def convert(ev: Evidence, amount: float, currency: str, year: int, to: str | Non
     rate = exchange_rate(ev, currency, to, int(year))
     if rate is None:
         return amount, currency, f"no {currency}->{to} rate for {year} in exchange_rates.csv; left in {currency}"
-    return amount * rate.rate, to, f"converted at {rate.rate:.4f} {to}/{currency} ({year}, {rate.ref_id})"
+    return amount * rate.rate, to, f"converted at {fmt.money(rate.rate, to, 4)}/{currency} ({year}, {rate.ref_id})"
 
 
 def check_currency(ev: Evidence, currency: str | None) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 import pandas as pd
+from baclofen_evidence import formatting as fmt
 
 HALF = 0.5
 
@@ -41,8 +42,8 @@ class Coverage:
 
 
     def sentence(self) -> str:
-        share = "" if self.share is None else f" ({self.share:.0%} of the {self.reference_randomized:,} randomized in the {self.reference_trials} {self.reference_label} of the data package)"
-        return f"{self.trials} of {self.reference_trials} trials, {self.participants:,} participants{share}"
+        share = "" if self.share is None else f" ({fmt.percent(self.share)} of the {fmt.count(self.reference_randomized)} randomized in the {self.reference_trials} {self.reference_label} of the data package)"
+        return f"{self.trials} of {self.reference_trials} trials, {fmt.count(self.participants)} participants{share}"
 
     def to_dict(self) -> dict:
         return {k: v for k, v in asdict(self).items()}

@@ -26,6 +26,7 @@ from baclofen_evidence import meta_analysis as meta
 from baclofen_evidence.datapackage import Evidence
 from baclofen_evidence.effect_sizes import BINARY_MEASURES, effects_for
 from baclofen_evidence.rules import outcome_definitions
+from baclofen_evidence import formatting as fmt
 
 MAX_EXACT = 5040  # 7!
 N_PERMUTATIONS = 5000
@@ -154,7 +155,7 @@ def within_trial_contrasts(ev: Evidence, outcomes: list[str] | None = None) -> p
             else:
                 frame = pd.DataFrame([{"m1i": h["mean"], "sd1i": h["sd"], "n1i": h["n"], "m2i": lo["mean"], "sd2i": lo["sd"], "n2i": lo["n"]}], dtype=float)
                 measure = "MD"
-                high_txt, low_txt = f"{h['mean']:g} (SD {h['sd']:g}, n {h['n']})", f"{lo['mean']:g} (SD {lo['sd']:g}, n {lo['n']})"
+                high_txt, low_txt = f"{fmt.as_printed(h['mean'])} (SD {fmt.as_printed(h['sd'])}, n {h['n']})", f"{fmt.as_printed(lo['mean'])} (SD {fmt.as_printed(lo['sd'])}, n {lo['n']})"
             eff = effects_for(frame, kind, measure).iloc[0]
             half = 1.959963984540054 * math.sqrt(eff["vi"])
             to_scale = math.exp if measure in BINARY_MEASURES else (lambda x: x)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Any
 
 RATIO_MEASURES = ("RR", "OR", "HR")
@@ -23,6 +24,8 @@ def is_missing(value: Any) -> bool:
         return True
     if isinstance(value, (str, bytes, bool, int)):
         return False
+    if isinstance(value, float):
+        return math.isnan(value)
     import pandas as pd
 
     try:
@@ -38,15 +41,26 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _infinite(value: Any) -> str | None:
+    """'∞' or '−∞' for an infinite value, None for a finite one."""
+    if isinstance(value, float) and math.isinf(value):
+        return "∞" if value > 0 else "−∞"
+    return None
+
+
+def _no_negative_zero(text: str) -> str:
+    """'-0.00', '-0' or '-0%' (a small negative value rounded away) print without the sign."""
+    if text.startswith("-") and not any(c in "123456789" for c in text):
+        return text[1:]
+    return text
+
+
 def number(value: Any, digits: int = DIGITS, missing: str = "") -> str:
     """A fixed number of decimals; -0.00 prints as 0.00."""
     value = _plain(value)
     if is_missing(value):
         return missing
-    if isinstance(value, float) and math.isinf(value):
-        return "∞" if value > 0 else "−∞"
-    text = f"{value:.{digits}f}"
-    return text[1:] if text.startswith("-") and float(text) == 0 else text
+    return _infinite(value) or _no_negative_zero(f"{value:.{digits}f}")
 
 
 def signed(value: Any, digits: int = DIGITS, missing: str = "") -> str:
@@ -55,7 +69,9 @@ def signed(value: Any, digits: int = DIGITS, missing: str = "") -> str:
     if is_missing(value):
         return missing
     text = number(value, digits)
-    return text if text.startswith("-") or float(text) == 0 else "+" + text
+    if text.startswith(("-", "−")) or not any(c in "123456789∞" for c in text):
+        return text
+    return "+" + text
 
 
 def significant(value: Any, figures: int = 3, missing: str = "") -> str:
@@ -65,9 +81,12 @@ def significant(value: Any, figures: int = 3, missing: str = "") -> str:
         return missing
     if isinstance(value, int) and not isinstance(value, bool):
         return count(value)
-    if abs(value) >= 1000:
-        return f"{value:,.0f}"
-    return f"{value:.{figures}g}"
+    if _infinite(value):
+        return _infinite(value)
+    rounded = float(f"{value:.{figures}g}")  # 999.9 rounds to 1000, which then takes a separator, not 1e+03
+    if abs(rounded) >= 1000:
+        return _no_negative_zero(f"{value:,.0f}")
+    return _no_negative_zero(f"{rounded:.{figures}g}")
 
 
 def count(value: Any, missing: str = "") -> str:
@@ -75,7 +94,7 @@ def count(value: Any, missing: str = "") -> str:
     value = _plain(value)
     if is_missing(value):
         return missing
-    return f"{int(round(value)):,}"
+    return _infinite(value) or f"{int(round(value)):,}"
 
 
 def year(value: Any, missing: str = "") -> str:
@@ -83,7 +102,7 @@ def year(value: Any, missing: str = "") -> str:
     value = _plain(value)
     if is_missing(value):
         return missing
-    return str(int(value))
+    return str(int(float(value)))  # float() first: a year read as text may be "2012.0"
 
 
 def percent(value: Any, digits: int = 0, missing: str = "") -> str:
@@ -91,7 +110,7 @@ def percent(value: Any, digits: int = 0, missing: str = "") -> str:
     value = _plain(value)
     if is_missing(value):
         return missing
-    return f"{100 * value:.{digits}f}%"
+    return _infinite(value) or _no_negative_zero(f"{100 * value:.{digits}f}%")
 
 
 def p_value(p: Any, relation: str = "=", missing: str = "") -> str:
@@ -108,9 +127,15 @@ def p_value(p: Any, relation: str = "=", missing: str = "") -> str:
     return f"p = {_p_digits(p)}"
 
 
+def p_only(p: Any, missing: str = "") -> str:
+    """A p-value for a cell or column already headed 'p': '0.034', '< 0.001'."""
+    text = p_value(p, missing=missing)
+    return text[len("p = "):] if text.startswith("p = ") else text[len("p "):] if text else text
+
+
 def _p_digits(p: float) -> str:
-    """Two decimals from 0.1 up, three below: never more digits than a p-value can carry."""
-    return f"{p:.2f}" if p >= 0.1 else f"{p:.3f}"
+    """Two decimals from 0.1 up, three below (0.0996 rounds to 0.10, not 0.100)."""
+    return f"{p:.2f}" if round(p, 3) >= 0.1 else f"{p:.3f}"
 
 
 def interval(low: Any, high: Any, digits: int = DIGITS, level: int = 95, label: str = "CI") -> str:
@@ -127,12 +152,17 @@ def effect(measure: str | None, estimate: Any, low: Any = None, high: Any = None
     return f"{head} ({interval(low, high, digits)})"
 
 
-def money(amount: Any, currency: str, missing: str = "") -> str:
-    """An amount with its currency code, rounded to whole units: '4,375 USD'."""
+def money(amount: Any, currency: str, digits: int = 0, missing: str = "") -> str:
+    """An amount with its currency code, in whole units ('4,375 USD') unless a unit price needs
+    `digits` decimals ('0.0123 GBP' per mg)."""
     amount = _plain(amount)
     if is_missing(amount):
         return missing
-    return f"{amount:,.0f} {currency}"
+    return f"{_whole(amount, digits)} {currency}"
+
+
+def _whole(amount: Any, digits: int = 0) -> str:
+    return _infinite(amount) or _no_negative_zero(f"{amount:,.{digits}f}")
 
 
 def money_range(low: Any, high: Any, currency: str, missing: str = "") -> str:
@@ -140,9 +170,39 @@ def money_range(low: Any, high: Any, currency: str, missing: str = "") -> str:
     low, high = _plain(low), _plain(high)
     if is_missing(low) or is_missing(high):
         return missing
-    if round(low) == round(high):
+    if _whole(low) == _whole(high):
         return money(low, currency)
-    return f"{low:,.0f} to {high:,.0f} {currency}"
+    return f"{_whole(low)} to {_whole(high)} {currency}"
+
+
+YEAR_COLUMN = re.compile(r"\byear\b", re.I)
+
+
+def cell(value: Any, column: Any = "", figures: int = 3, missing: str = "") -> str:
+    """One table cell, in a report or the terminal: a year in a column named for a year ('Year',
+    'price_year') as a year, whole numbers as counts, other numbers to `figures` significant digits;
+    text as it is."""
+    value = _plain(value)
+    if is_missing(value):
+        return missing
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)
+    if YEAR_COLUMN.search(str(column).replace("_", " ")):
+        return year(value)
+    return significant(value, figures)
+
+
+def quantity(value: Any, missing: str = "") -> str:
+    """A quantity a claim or a budget states: whole with separators from 100 up (4,375), as printed below (2.5)."""
+    value = _plain(value)
+    if is_missing(value):
+        return missing
+    return count(value) if abs(value) >= 100 else as_printed(value)
+
+
+def bracketed(estimate: Any, low: Any, high: Any, digits: int = DIGITS) -> str:
+    """A forest plot's effect column, as RevMan prints it: '0.85 [0.60, 1.20]'."""
+    return f"{number(estimate, digits)} [{number(low, digits)}, {number(high, digits)}]"
 
 
 def dose(mg_per_day: Any, missing: str = "") -> str:
@@ -150,7 +210,32 @@ def dose(mg_per_day: Any, missing: str = "") -> str:
     value = _plain(mg_per_day)
     if is_missing(value):
         return missing
-    return f"{value:g} mg/day"
+    return f"{as_printed(value)} mg/day"
+
+
+def as_printed(value: Any, missing: str = "") -> str:
+    """A value from the data in its shortest form, as a source prints it: 80, 2.5, 0.034, 1250.
+
+    For doses, weeks, arm sizes and the numbers an error message quotes back to the data's author;
+    no thousands separator, no trailing zeros, no exponent for whole numbers.
+    """
+    value = _plain(value)
+    if is_missing(value):
+        return missing
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)
+    if _infinite(value):
+        return _infinite(value)
+    if float(value).is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return _no_negative_zero(f"{value:.6g}")
+
+
+def fraction(part: Any, whole: Any, missing: str = "") -> str:
+    """Events out of a total, as a trial reports them: '12/40'."""
+    if is_missing(_plain(part)) or is_missing(_plain(whole)):
+        return missing
+    return f"{as_printed(part)}/{as_printed(whole)}"
 
 
 # ---------------------------------------------------------------- JSON
@@ -162,6 +247,10 @@ def json_safe(value: Any) -> Any:
     value = _plain(value)
     if isinstance(value, float) and not math.isfinite(value):
         return None
+    if hasattr(value, "tolist") and not isinstance(value, (str, bytes)):  # numpy arrays, pandas Series
+        value = value.tolist()
+    if isinstance(value, (set, frozenset)):
+        value = sorted(value, key=str)
     if isinstance(value, dict):
         return {str(k): json_safe(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

@@ -18,6 +18,7 @@ from scipy import stats
 
 from baclofen_evidence.parameters import ParameterError
 from baclofen_evidence.pooling import pool
+from baclofen_evidence import formatting as fmt
 
 
 def _z(alpha: float, beta: float) -> float:
@@ -37,7 +38,7 @@ def ris_binary(pc: float, rrr: float, alpha: float = 0.05, beta: float = 0.2) ->
         raise ParameterError(f"control_event_proportion: must lie strictly between 0 and 1, not {pc!r}")
     pe = pc * (1 - rrr)
     if rrr == 0 or not 0 < pe < 1:
-        raise ParameterError(f"rrr: {rrr!r} with control proportion {pc:g} gives an intervention proportion of {pe:g}; "
+        raise ParameterError(f"rrr: {rrr!r} with control proportion {fmt.as_printed(pc)} gives an intervention proportion of {fmt.as_printed(pe)}; "
                              "it must differ from the control and lie strictly between 0 and 1")
     pbar = (pc + pe) / 2
     return 4 * _z(alpha, beta) ** 2 * pbar * (1 - pbar) / (pc - pe) ** 2

@@ -27,6 +27,7 @@ from baclofen_evidence.effect_sizes import (
 from baclofen_evidence.pooling import METHOD_NAMES, METHODS, PoolResult, pool, pool_mh
 from baclofen_evidence.pooling import RANDOM as RANDOM_METHODS
 from baclofen_evidence.rules import outcome_definitions
+from baclofen_evidence import formatting as fmt
 
 DEFAULT_MEASURE = {"binary": "RR", "continuous": "MD"}
 DEFAULT_METHOD = "REML"
@@ -217,7 +218,7 @@ def _window_share(extra: pd.DataFrame) -> pd.DataFrame:
         extra[col] = 100 * extra[col] / days
     extra["source_outcome"] = "cumulative abstinence days (% of window)"
     extra["conversion"] = [
-        "; ".join(x for x in (c, f"% days abstinent = cumulative abstinent days / {d:g} days × 100, SDs alike ({cv.CITATIONS['window_to_percent']})") if x)
+        "; ".join(x for x in (c, f"% days abstinent = cumulative abstinent days / {fmt.as_printed(d)} days × 100, SDs alike ({cv.CITATIONS['window_to_percent']})") if x)
         for c, d in zip(extra["conversion"], days)]
     return extra
 
@@ -497,7 +498,7 @@ def cumulative(ma: MetaAnalysis) -> pd.DataFrame:
 
 
 def dose_band(dose: float, threshold: float) -> str:
-    return f"> {threshold:g} mg/day" if dose > threshold else f"≤ {threshold:g} mg/day"
+    return f"> {fmt.dose(threshold)}" if dose > threshold else f"≤ {fmt.dose(threshold)}"
 
 
 @dataclass
@@ -524,7 +525,7 @@ def subgroups_by_dose(ev: Evidence, ma: MetaAnalysis, threshold: float) -> Subgr
         return SubgroupAnalysis(threshold, pd.DataFrame(), None, 0, None, frame)
     frame["band"] = [dose_band(d, threshold) for d in frame["dose_mg_day"]]
     rows, est, var = [], [], []
-    for band in (f"≤ {threshold:g} mg/day", f"> {threshold:g} mg/day"):
+    for band in (f"≤ {fmt.dose(threshold)}", f"> {fmt.dose(threshold)}"):
         sub = frame[frame["band"] == band]
         if sub.empty:
             continue

@@ -37,6 +37,7 @@ import pandas as pd
 from baclofen_evidence import meta_analysis as meta
 from baclofen_evidence.datapackage import Evidence
 from baclofen_evidence.pooling import pool
+from baclofen_evidence import formatting as fmt
 
 DOSE_THRESHOLD = 80.0  # mg/day: the US spasticity label's maximum, as in the dose reports
 CHINN = math.sqrt(3) / math.pi
@@ -51,7 +52,7 @@ OUTCOME_LABELS = {meta.OVERVIEW: "overview (primary drinking outcome)", "abstine
 ESTIMATORS = ("FE", "DL", "REML", "PM")
 HKSJ = (False, True)
 DOSE_BANDS = {"all": {}, "low": {"dose_max": DOSE_THRESHOLD}, "high": {"dose_above": DOSE_THRESHOLD}}
-DOSE_LABELS = {"all": "all doses", "low": f"≤ {DOSE_THRESHOLD:g} mg/day", "high": f"> {DOSE_THRESHOLD:g} mg/day"}
+DOSE_LABELS = {"all": "all doses", "low": f"≤ {fmt.dose(DOSE_THRESHOLD)}", "high": f"> {fmt.dose(DOSE_THRESHOLD)}"}
 FILTERS = {  # trial sets other than leave-one-out: name -> run() settings
     "all trials": {},
     "double-blind only": {"double_blind_only": True},
@@ -225,7 +226,7 @@ def defaults_text() -> list[str]:
         "ratio), % days abstinent and % heavy drinking days (both as SMD).",
         "Estimators: FE, DL, REML and PM, each with Wald-type (z) 95% CIs and with the Hartung-Knapp-Sidik-Jonkman interval "
         "(t with k-1 df).",
-        f"Dose bands: all arms; low (≤ {DOSE_THRESHOLD:g} mg/day); high (> {DOSE_THRESHOLD:g} mg/day); multi-dose trials split by arm, "
+        f"Dose bands: all arms; low (≤ {fmt.dose(DOSE_THRESHOLD)}); high (> {fmt.dose(DOSE_THRESHOLD)}); multi-dose trials split by arm, "
         "control shared out.",
         "Common scale: SMD, positive favouring baclofen; abstinence log odds ratios × √3/π (Chinn 2000); % heavy drinking days "
         "sign-reversed (lower is better).",

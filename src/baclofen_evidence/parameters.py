@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from typing import Any
+from baclofen_evidence import formatting as fmt
 
 
 class ParameterError(ValueError):
@@ -15,7 +16,7 @@ def require_number(name: str, value, minimum: float = 0.0, optional: bool = True
     if value is None and optional:
         return
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < minimum:
-        raise ParameterError(f"{name}: must be a number of at least {minimum:g}, not {value!r}")
+        raise ParameterError(f"{name}: must be a number of at least {fmt.as_printed(minimum)}, not {value!r}")
 
 
 def non_finite(value: Any) -> bool:

@@ -17,12 +17,14 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.ticker  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 from matplotlib.patches import Polygon  # noqa: E402
 
 from baclofen_evidence.files import STAGE_ENV, atomic_write  # noqa: E402
+from baclofen_evidence import formatting as fmt
 
 DIRECTION_COLOURS = {
     "favours_baclofen": "#1b7837",
@@ -84,13 +86,13 @@ def save(fig: plt.Figure, name: str, directory: Path | str | None) -> bytes:
     return png
 
 
-def _fmt_effect(est: float, lo: float, hi: float, ratio: bool) -> str:
-    digits = 2 if ratio or max(abs(est), abs(lo), abs(hi)) < 10 else 1
-    return f"{est:.{digits}f} [{lo:.{digits}f}, {hi:.{digits}f}]"
+def _effect_column(est: float, lo: float, hi: float, ratio: bool) -> str:
+    """Two decimals, one for a mean difference in tens: the column keeps its width."""
+    return fmt.bracketed(est, lo, hi, 2 if ratio or max(abs(est), abs(lo), abs(hi)) < 10 else 1)
 
 
 def _p_text(p: float) -> str:
-    return "P < 0.001" if p < 0.001 else f"P = {p:.3f}"
+    return "P" + fmt.p_value(p)[1:]  # RevMan's capital P
 
 
 # ---------------------------------------------------------------- forest plots
@@ -129,20 +131,20 @@ def forest(ma, title: str | None = None) -> plt.Figure:
     right.text(0.02, top, "Weight", weight="bold", va="center", fontsize=9.5)
     right.text(0.36, top, f"{ma.measure} [95% CI]", weight="bold", va="center", fontsize=9.5)
     for yi_, row in zip(y, s.itertuples()):
-        label = row.label if ma.mode == "combined" else f"{row.label}, {row.dose_mg_day:g} mg"
+        label = row.label if ma.mode == "combined" else f"{row.label}, {fmt.as_printed(row.dose_mg_day)} mg"
         left.text(0.0, yi_, label + ("" if row.route == "arm_level" else ROUTE_MARKS[row.route]), va="center", fontsize=9.5)
         if row.route != "arm_level" or ma.kind == "overview":
-            left.text(0.62, yi_, f"{row.participants:g}", ha="center", va="center", fontsize=9.5)
+            left.text(0.62, yi_, fmt.as_printed(row.participants), ha="center", va="center", fontsize=9.5)
             left.text(0.86, yi_, row.route.replace("_", " ").replace("reported estimate", "reported"), ha="center", va="center", fontsize=8.5)
         elif binary:
-            left.text(0.62, yi_, f"{row.ai:g}/{row.n1i:g}", ha="center", va="center", fontsize=9.5)
-            left.text(0.86, yi_, f"{row.ci:g}/{row.n2i:g}", ha="center", va="center", fontsize=9.5)
+            left.text(0.62, yi_, f"{fmt.as_printed(row.ai)}/{fmt.as_printed(row.n1i)}", ha="center", va="center", fontsize=9.5)
+            left.text(0.86, yi_, f"{fmt.as_printed(row.ci)}/{fmt.as_printed(row.n2i)}", ha="center", va="center", fontsize=9.5)
         else:
-            left.text(0.62, yi_, f"{row.m1i:.1f} ({row.sd1i:.1f}) {row.n1i:g}", ha="center", va="center", fontsize=9)
-            left.text(0.86, yi_, f"{row.m2i:.1f} ({row.sd2i:.1f}) {row.n2i:g}", ha="center", va="center", fontsize=9)
-        weight = "" if pd.isna(row.weight) else f"{row.weight:.1f}%"
+            left.text(0.62, yi_, f"{fmt.number(row.m1i, 1)} ({fmt.number(row.sd1i, 1)}) {fmt.as_printed(row.n1i)}", ha="center", va="center", fontsize=9)
+            left.text(0.86, yi_, f"{fmt.number(row.m2i, 1)} ({fmt.number(row.sd2i, 1)}) {fmt.as_printed(row.n2i)}", ha="center", va="center", fontsize=9)
+        weight = "" if pd.isna(row.weight) else f"{fmt.number(row.weight, 1)}%"
         right.text(0.02, yi_, weight, va="center", fontsize=9.5)
-        right.text(0.36, yi_, _fmt_effect(to(row.yi), to(row.ci_low), to(row.ci_high), ma.ratio), va="center", fontsize=9.5)
+        right.text(0.36, yi_, _effect_column(to(row.yi), to(row.ci_low), to(row.ci_high), ma.ratio), va="center", fontsize=9.5)
         mid.plot([to(row.ci_low), to(row.ci_high)], [yi_, yi_], color="#333333", lw=1.1, solid_capstyle="butt")
         size = 30 + 3.2 * (row.weight if not pd.isna(row.weight) else 10)
         mid.scatter([to(row.yi)], [yi_], marker="s", s=size, color=SQUARE, zorder=3, edgecolors="none")
@@ -156,24 +158,24 @@ def forest(ma, title: str | None = None) -> plt.Figure:
         total_label = f"Total ({'random' if res.method in ('DL', 'REML', 'PM') else 'fixed'}, 95% CI)"
         left.text(0.0, yd, total_label, weight="bold", va="center", fontsize=9.5)
         if ma.kind == "overview" or (s["route"] != "arm_level").any():
-            left.text(0.62, yd, f"{s['participants'].sum():g}", ha="center", va="center", weight="bold", fontsize=9.5)
+            left.text(0.62, yd, fmt.as_printed(s['participants'].sum()), ha="center", va="center", weight="bold", fontsize=9.5)
         elif binary:
-            left.text(0.62, yd, f"{s['ai'].sum():g}/{s['n1i'].sum():g}", ha="center", va="center", weight="bold", fontsize=9.5)
-            left.text(0.86, yd, f"{s['ci'].sum():g}/{s['n2i'].sum():g}", ha="center", va="center", weight="bold", fontsize=9.5)
+            left.text(0.62, yd, f"{fmt.as_printed(s['ai'].sum())}/{fmt.as_printed(s['n1i'].sum())}", ha="center", va="center", weight="bold", fontsize=9.5)
+            left.text(0.86, yd, f"{fmt.as_printed(s['ci'].sum())}/{fmt.as_printed(s['n2i'].sum())}", ha="center", va="center", weight="bold", fontsize=9.5)
         else:
-            left.text(0.62, yd, f"{s['n1i'].sum():g}", ha="center", va="center", weight="bold", fontsize=9.5)
-            left.text(0.86, yd, f"{s['n2i'].sum():g}", ha="center", va="center", weight="bold", fontsize=9.5)
+            left.text(0.62, yd, fmt.as_printed(s['n1i'].sum()), ha="center", va="center", weight="bold", fontsize=9.5)
+            left.text(0.86, yd, fmt.as_printed(s['n2i'].sum()), ha="center", va="center", weight="bold", fontsize=9.5)
         right.text(0.02, yd, "100.0%", va="center", weight="bold", fontsize=9.5)
-        right.text(0.36, yd, _fmt_effect(to(res.estimate), to(res.ci_low), to(res.ci_high), ma.ratio), va="center", weight="bold", fontsize=9.5)
+        right.text(0.36, yd, _effect_column(to(res.estimate), to(res.ci_low), to(res.ci_high), ma.ratio), va="center", weight="bold", fontsize=9.5)
         lows.append(to(res.ci_low)), highs.append(to(res.ci_high))
         if res.method in ("DL", "REML", "PM") and res.k >= 3:
             ypi = -1.15
             mid.plot([to(res.pi_low), to(res.pi_high)], [ypi, ypi], color="#8c2d04", lw=2.2, solid_capstyle="butt")
             left.text(0.0, ypi, "95% prediction interval", va="center", fontsize=9, style="italic")
-            right.text(0.36, ypi, f"[{to(res.pi_low):.2f}, {to(res.pi_high):.2f}]", va="center", fontsize=9, style="italic")
+            right.text(0.36, ypi, f"[{fmt.number(to(res.pi_low))}, {fmt.number(to(res.pi_high))}]", va="center", fontsize=9, style="italic")
             lows.append(to(res.pi_low)), highs.append(to(res.pi_high))
-        footer = (f"Heterogeneity: Tau² = {res.tau2:.3f}; Chi² = {res.q:.2f}, df = {res.q_df} ({_p_text(res.q_p)}); I² = {res.i2:.0f}%\n"
-                  f"Test for overall effect: {'t' if res.hksj else 'Z'} = {abs(res.stat):.2f} ({_p_text(res.p)})")
+        footer = (f"Heterogeneity: Tau² = {fmt.significant(res.tau2)}; Chi² = {fmt.number(res.q)}, df = {res.q_df} ({_p_text(res.q_p)}); I² = {fmt.number(res.i2, 0)}%\n"
+                  f"Test for overall effect: {'t' if res.hksj else 'Z'} = {fmt.number(abs(res.stat))} ({_p_text(res.p)})")
         if (s["route"] != "arm_level").any():
             footer += "\n† the trial's own estimate; ‡ converted (routes in the table)"
         left.text(0.0, -2.6, footer, va="center", fontsize=8.8)
@@ -185,7 +187,7 @@ def forest(ma, title: str | None = None) -> plt.Figure:
         mid.set_xlim(10 ** (math.log10(lo) - 0.08 * span - 0.05), 10 ** (math.log10(hi) + 0.08 * span + 0.05))
         ticks = [t for t in (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100) if mid.get_xlim()[0] <= t <= mid.get_xlim()[1]]
         mid.set_xticks(ticks)
-        mid.set_xticklabels([f"{t:g}" for t in ticks])
+        mid.set_xticklabels([fmt.as_printed(t) for t in ticks])
         mid.minorticks_off()
     else:
         span = hi - lo or 1.0
@@ -207,7 +209,7 @@ def subgroup_forest(sg, ma) -> plt.Figure:
     lines = []  # (kind, label, estimate, low, high, weight)
     for band in groups.index:
         for r in studies[studies["band"] == band].itertuples():
-            lines.append(("study", f"{r.label}, {r.dose_mg_day:g} mg", ma.scale(r.yi), ma.scale(r.ci_low), ma.scale(r.ci_high)))
+            lines.append(("study", f"{r.label}, {fmt.as_printed(r.dose_mg_day)} mg", ma.scale(r.yi), ma.scale(r.ci_low), ma.scale(r.ci_high)))
         g = groups.loc[band]
         lines.append(("diamond", f"Subtotal {band} (k = {int(g['k'])})", g["estimate"], g["ci_low"], g["ci_high"]))
     if ma.result is not None:
@@ -234,12 +236,12 @@ def subgroup_forest(sg, ma) -> plt.Figure:
         lo, hi = min(values), max(values)
         ticks = [t for t in (0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20) if lo / 1.3 <= t <= hi * 1.3]
         ax.set_xticks(ticks)
-        ax.set_xticklabels([f"{t:g}" for t in ticks])
+        ax.set_xticklabels([fmt.as_printed(t) for t in ticks])
         ax.minorticks_off()
     ax.set_ylim(0.3, n + 0.7)
     fav_left, fav_right = ma.favours()
     ax.set_xlabel(f"{ma.measure} (95% CI)    {fav_left} ⟵  ⟶ {fav_right}")
-    ax.set_title(f"{ma.outcome_label} by dose band (threshold {sg.threshold:g} mg/day)")
+    ax.set_title(f"{ma.outcome_label} by dose band (threshold {fmt.dose(sg.threshold)})")
     ax.grid(axis="y", visible=False)
     fig.tight_layout()
     return fig
@@ -259,7 +261,7 @@ def cumulative_forest(table: pd.DataFrame, ma) -> plt.Figure:
         ax.set_xscale("log")
         ticks = [t for t in (0.1, 0.2, 0.5, 1, 2, 5, 10, 20) if table["ci_low"].min() / 1.5 <= t <= table["ci_high"].max() * 1.5]
         ax.set_xticks(ticks)
-        ax.set_xticklabels([f"{t:g}" for t in ticks])
+        ax.set_xticklabels([fmt.as_printed(t) for t in ticks])
         ax.minorticks_off()
     fav_left, fav_right = ma.favours()
     ax.set_xlabel(f"{ma.measure} (95% CI)    {fav_left} ⟵  ⟶ {fav_right}")
@@ -351,20 +353,20 @@ def dose_response(dr, threshold: float = 80.0) -> plt.Figure:
     y = [ma.scale(v) for v in s["yi"]]
     ax.scatter(s["dose_for_regression"], y, s=sizes, color=SQUARE, alpha=0.55, edgecolor="#222222", zorder=3)
     for r, yy in zip(s.itertuples(), y):
-        ax.annotate(f"{r.label} ({r.dose_mg_day:g})", (r.dose_for_regression, yy), xytext=(6, 5), textcoords="offset points", fontsize=7.5)
+        ax.annotate(f"{r.label} ({fmt.as_printed(r.dose_mg_day)})", (r.dose_for_regression, yy), xytext=(6, 5), textcoords="offset points", fontsize=7.5)
     if dr.fit is not None:
         grid = np.linspace(0, max(s["dose_for_regression"].max(), threshold) * 1.05, 200)
         fit, lo, hi = dr.fit.predict(grid)
         ax.plot(grid, [ma.scale(v) for v in fit], color=DIAMOND, lw=1.5, label="meta-regression (REML)")
         ax.fill_between(grid, [ma.scale(v) for v in lo], [ma.scale(v) for v in hi], color="#999999", alpha=0.25, label="95% CI")
     ax.axhline(ma.null_value, color="#222222", lw=0.8)
-    ax.axvline(threshold, color="#8c2d04", ls="--", lw=1, label=f"{threshold:g} mg/day")
+    ax.axvline(threshold, color="#8c2d04", ls="--", lw=1, label=fmt.dose(threshold))
     if ma.ratio:
         ax.set_yscale("log")
         ax.minorticks_off()
         ticks = [t for t in (0.1, 0.2, 0.5, 1, 2, 5, 10) if min(y) / 2 <= t <= max(y) * 2]
         ax.set_yticks(ticks)
-        ax.set_yticklabels([f"{t:g}" for t in ticks])
+        ax.set_yticklabels([fmt.as_printed(t) for t in ticks])
     ax.set_xlabel("Baclofen dose (mg/day): mean achieved where reported, else target")
     ax.set_ylabel(f"{ma.measure}, baclofen vs {ma.comparator}")
     ax.set_title(f"Dose-response: {ma.outcome_label}")
@@ -382,9 +384,12 @@ def cost_bars(table: pd.DataFrame, value: str, label: str, currency: str) -> plt
     colours = ["#8c2d04" if b == "trial budget" else SQUARE for b in data.get("basis", ["drug acquisition"] * len(data))]
     ax.barh(data["label"], data[value], color=colours)
     ax.set_xscale("log")
+    # With mathtext off (labels come from the data), the default log ticks would print as "$\\mathdefault{10^{2}}$".
+    ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: fmt.significant(v)))
+    ax.minorticks_off()
     ax.set_xlabel(f"{label} ({currency}, log scale)")
     for y, v in enumerate(data[value]):
-        ax.text(v * 1.05, y, f"{v:,.0f}", va="center", fontsize=8)
+        ax.text(v * 1.05, y, fmt.significant(v), va="center", fontsize=8)
     ax.grid(axis="y", visible=False)
     fig.tight_layout()
     return fig

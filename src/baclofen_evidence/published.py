@@ -17,6 +17,7 @@ import pandas as pd
 from baclofen_evidence import meta_analysis as meta
 from baclofen_evidence.datapackage import Evidence
 from baclofen_evidence.parameters import ParameterError
+from baclofen_evidence import formatting as fmt
 
 
 @dataclass
@@ -43,11 +44,11 @@ def cutoff(review: pd.Series) -> tuple[int | None, str]:
     return None, "no cutoff: neither search date nor year known"
 
 
-def _fmt(ma: meta.MetaAnalysis | None) -> str:
+def _pooled_text(ma: meta.MetaAnalysis | None) -> str:
     if ma is None or ma.result is None:
         return "not pooled" + (f" ({ma.reason_not_pooled})" if ma is not None and ma.reason_not_pooled else "")
     r = ma.result
-    return f"{ma.scale(r.estimate):.2f} ({ma.scale(r.ci_low):.2f} to {ma.scale(r.ci_high):.2f}), k = {ma.k}"
+    return f"{fmt.effect(None, ma.scale(r.estimate), ma.scale(r.ci_low), ma.scale(r.ci_high))}, k = {ma.k}"
 
 
 def compare(ev: Evidence, run, method: str = "REML") -> list[Comparison]:
@@ -58,7 +59,7 @@ def compare(ev: Evidence, run, method: str = "REML") -> list[Comparison]:
     for pe in ev.published_estimates.itertuples():
         review = reviews.loc[pe.review_id]
         year, rule = cutoff(review)
-        published = f"{pe.estimate:g} ({pe.ci_low:g} to {pe.ci_high:g})" + (f", k = {int(pe.k)}" if not pd.isna(pe.k) else "")
+        published = f"{fmt.as_printed(pe.estimate)} ({fmt.as_printed(pe.ci_low)} to {fmt.as_printed(pe.ci_high)})" + (f", k = {int(pe.k)}" if not pd.isna(pe.k) else "")
         reasons: list[str] = []
         ours_all = ours_restricted = None
         if pd.isna(pe.outcome_id) or pe.outcome_id not in defs:
@@ -77,9 +78,9 @@ def compare(ev: Evidence, run, method: str = "REML") -> list[Comparison]:
         if ours_restricted is not None and ours_restricted.result is not None:
             r = ours_restricted.result
             if ours_restricted.ratio:
-                diff = f"ours ÷ published = {math.exp(r.estimate) / pe.estimate:.2f}"
+                diff = f"ours ÷ published = {fmt.number(math.exp(r.estimate) / pe.estimate)}"
             else:
-                diff = f"ours − published = {r.estimate - pe.estimate:+.2f}"
+                diff = f"ours − published = {fmt.signed(r.estimate - pe.estimate)}"
             reasons += _reasons(ours_restricted, pe, review)
         elif ours_restricted is not None:
             reasons.append(ours_restricted.reason_not_pooled or "not pooled")
@@ -88,7 +89,7 @@ def compare(ev: Evidence, run, method: str = "REML") -> list[Comparison]:
         if isinstance(pe.note, str) and pe.note:
             reasons.append(pe.note)
         out.append(Comparison(pe.estimate_id, review["label"], pe.outcome, pe.measure, published, year, rule,
-                              _fmt(ours_all), _fmt(ours_restricted), diff, reasons))
+                              _pooled_text(ours_all), _pooled_text(ours_restricted), diff, reasons))
     return out
 
 

@@ -14,6 +14,7 @@ from matplotlib.colors import LogNorm
 
 from baclofen_evidence import plots  # noqa: F401  (applies the project's deterministic style)
 from baclofen_evidence.gosh import GoshResult
+from baclofen_evidence import formatting as fmt
 
 CMAP = "viridis"
 WITH, WITHOUT = "#b2182b", "#2b5c8a"
@@ -38,7 +39,7 @@ def gosh_panels(results: dict[str, GoshResult], xlabel: str, title: str) -> plt.
         ax.set_xlabel(xlabel)
         ax.set_ylabel("I² (%)")
         ax.set_ylim(-2, 102)
-        ax.set_title(f"{name}: {len(s):,} subsets" + ("" if res.exhaustive else " (random sample)"), fontsize=10)
+        ax.set_title(f"{name}: {fmt.count(len(s))} subsets" + ("" if res.exhaustive else " (random sample)"), fontsize=10)
     for ax in list(axes.flat)[n:]:
         ax.set_visible(False)
     fig.suptitle(title, fontweight="bold")

@@ -14,6 +14,7 @@ import pandas as pd
 from baclofen_evidence.descriptor import fields_of, primary_key, resource_by_name
 from baclofen_evidence.evidence import Evidence
 from baclofen_evidence.problems import Problem
+from baclofen_evidence import formatting as fmt
 
 Rule = Callable[[Evidence], Iterable[Problem]]
 RULES: list[tuple[tuple[str, ...], Rule]] = []
@@ -76,10 +77,10 @@ def dose_bounds(ev: Evidence) -> Iterable[Problem]:
         lo, hi, mean = s["dose_min_mg_day"], s["dose_max_mg_day"], s["dose_mean_mg_day"]
         if not pd.isna(lo) and not pd.isna(hi) and lo > hi:
             yield Problem(ev.file_of("studies"), _row(rownum), "dose_min_mg_day",
-                          f"minimum dose {lo:g} mg/day is above the maximum dose {hi:g} mg/day")
+                          f"minimum dose {fmt.dose(lo)} is above the maximum dose {fmt.dose(hi)}")
         if not pd.isna(mean) and not pd.isna(hi) and mean > hi:
             yield Problem(ev.file_of("studies"), _row(rownum), "dose_mean_mg_day",
-                          f"mean achieved dose {mean:g} mg/day is above the maximum dose {hi:g} mg/day")
+                          f"mean achieved dose {fmt.dose(mean)} is above the maximum dose {fmt.dose(hi)}")
 
 
 @rule("arms")
@@ -91,7 +92,7 @@ def arm_doses(ev: Evidence) -> Iterable[Problem]:
             continue
         if a["role"] in ("placebo", "active_comparator") and dose != 0:
             yield Problem(ev.file_of("arms"), _row(rownum), "dose_mg_day",
-                          f"a {a['role'].replace('_', ' ')} arm must have baclofen dose 0, not {dose:g}")
+                          f"a {a['role'].replace('_', ' ')} arm must have baclofen dose 0, not {fmt.as_printed(dose)}")
         if a["role"] in ("baclofen", "combination") and dose <= 0:
             yield Problem(ev.file_of("arms"), _row(rownum), "dose_mg_day", "a baclofen arm needs a dose above 0 mg/day")
 
@@ -105,7 +106,7 @@ def study_dose_matches_arms(ev: Evidence) -> Iterable[Problem]:
         sid, hi = s["study_id"], s["dose_max_mg_day"]
         if sid in top.index and not pd.isna(hi) and not pd.isna(top[sid]) and float(top[sid]) != float(hi):
             yield Problem(ev.file_of("studies"), _row(rownum), "dose_max_mg_day",
-                          f"dose_max_mg_day is {hi:g} but the highest baclofen arm of {sid} has {top[sid]:g} mg/day")
+                          f"dose_max_mg_day is {fmt.as_printed(hi)} but the highest baclofen arm of {sid} has {fmt.dose(top[sid])}")
 
 
 @rule("studies", "arms")
@@ -185,7 +186,7 @@ def outcome_values_fit_kind(ev: Evidence) -> Iterable[Problem]:
                 implied = 100 * o["events"] / o["total"]
                 if abs(implied - o["percent"]) >= 1:
                     yield Problem(file, row, "percent",
-                                  f"percent {o['percent']:g} does not match events/total = {o['events']}/{o['total']} = {implied:.1f}%")
+                                  f"percent {fmt.as_printed(o['percent'])} does not match events/total = {o['events']}/{o['total']} = {fmt.number(implied, 1)}%")
         elif d["kind"] == "continuous":
             if pd.isna(o["mean"]):
                 yield Problem(file, row, "mean", f"{o['outcome_id']} is continuous: a mean is needed")
@@ -196,7 +197,7 @@ def outcome_values_fit_kind(ev: Evidence) -> Iterable[Problem]:
                     yield Problem(file, row, col, f"{o['outcome_id']} is continuous: {col} belongs to binary outcomes")
             top = d.get("maximum")
             if top is not None and not pd.isna(o["mean"]) and o["mean"] > top:
-                yield Problem(file, row, "mean", f"{o['outcome_id']} is a percentage: mean {o['mean']:g} is above {top}")
+                yield Problem(file, row, "mean", f"{o['outcome_id']} is a percentage: mean {fmt.as_printed(o['mean'])} is above {top}")
         else:
             yield Problem(file, row, "outcome_id", f"{o['outcome_id']} is a {d['kind'].replace('_', '-')} outcome: it belongs in estimates.csv, not per arm")
 
@@ -268,29 +269,29 @@ def estimate_values_are_coherent(ev: Evidence) -> Iterable[Problem]:
         if measure in RATIO_MEASURES:
             for col in ("estimate", "ci_low", "ci_high"):
                 if not pd.isna(e[col]) and e[col] <= 0:
-                    yield Problem(file, row, col, f"a {measure} is a ratio: {e[col]:g} must be above 0")
+                    yield Problem(file, row, col, f"a {measure} is a ratio: {fmt.as_printed(e[col])} must be above 0")
         if pd.isna(e["ci_low"]) != pd.isna(e["ci_high"]):
             yield Problem(file, row, "ci_high" if pd.isna(e["ci_high"]) else "ci_low", "a confidence interval needs both limits")
         elif not pd.isna(e["ci_low"]):
             if e["ci_low"] >= e["ci_high"]:
-                yield Problem(file, row, "ci_high", f"the upper limit {e['ci_high']:g} is not above the lower limit {e['ci_low']:g}")
+                yield Problem(file, row, "ci_high", f"the upper limit {fmt.as_printed(e['ci_high'])} is not above the lower limit {fmt.as_printed(e['ci_low'])}")
             elif not pd.isna(e["estimate"]):
                 shown = abs(e["estimate"]) if e["orientation"] == "magnitude" else e["estimate"]
                 inside = e["ci_low"] <= shown <= e["ci_high"] or (e["orientation"] == "magnitude" and e["ci_low"] <= -shown <= e["ci_high"])
                 if not inside:
-                    yield Problem(file, row, "estimate", f"{e['estimate']:g} lies outside its CI {e['ci_low']:g} to {e['ci_high']:g}")
+                    yield Problem(file, row, "estimate", f"{fmt.as_printed(e['estimate'])} lies outside its CI {fmt.as_printed(e['ci_low'])} to {fmt.as_printed(e['ci_high'])}")
         if not pd.isna(e["se"]) and e["se"] <= 0:
-            yield Problem(file, row, "se", f"an SE must be above 0, not {e['se']:g}")
+            yield Problem(file, row, "se", f"an SE must be above 0, not {fmt.as_printed(e['se'])}")
         if not pd.isna(e["p_value"]):
             if e["p_value"] <= 0:
-                yield Problem(file, row, "p_value", f"a p-value must be above 0, not {e['p_value']:g}")
+                yield Problem(file, row, "p_value", f"a p-value must be above 0, not {fmt.as_printed(e['p_value'])}")
             if pd.isna(e["p_relation"]):
                 yield Problem(file, row, "p_relation", "say whether the p-value is exact (=) or a bound (<, <=, >)")
         elif not pd.isna(e["p_relation"]):
             yield Problem(file, row, "p_value", "a p relation without a p-value")
         for col in ("df1", "df2"):
             if not pd.isna(e[col]) and e[col] <= 0:
-                yield Problem(file, row, col, f"degrees of freedom must be above 0, not {e[col]:g}")
+                yield Problem(file, row, col, f"degrees of freedom must be above 0, not {fmt.as_printed(e[col])}")
         if pd.isna(e["stat_kind"]) != pd.isna(e["stat_value"]):
             yield Problem(file, row, "stat_kind" if pd.isna(e["stat_kind"]) else "stat_value", "a test statistic needs both its kind and its value")
         if e["stat_kind"] == "F" and not pd.isna(e["stat_value"]) and pd.isna(e["df1"]):
@@ -451,7 +452,7 @@ def sds_are_positive(ev: Evidence) -> Iterable[Problem]:
         for col, name in (("sd", "standard deviation"), ("se", "standard error")):
             if not pd.isna(o[col]) and o[col] <= 0:
                 yield Problem(ev.file_of("outcomes"), _row(rownum), col,
-                              f"{name} {o[col]:g} must be above 0 (a zero {col.upper()} would give this arm infinite weight)")
+                              f"{name} {fmt.as_printed(o[col])} must be above 0 (a zero {col.upper()} would give this arm infinite weight)")
 
 
 @rule("costs")
@@ -461,10 +462,10 @@ def prices_are_positive(ev: Evidence) -> Iterable[Problem]:
         if c["item"] != "drug_price":
             continue
         if not pd.isna(c["amount"]) and c["amount"] <= 0:
-            yield Problem(ev.file_of("costs"), _row(rownum), "amount", f"a drug price must be above 0, not {c['amount']:g}")
+            yield Problem(ev.file_of("costs"), _row(rownum), "amount", f"a drug price must be above 0, not {fmt.as_printed(c['amount'])}")
         if not pd.isna(c["strength_mg"]) and c["strength_mg"] <= 0:
             yield Problem(ev.file_of("costs"), _row(rownum), "strength_mg",
-                          f"a tablet strength must be above 0 mg, not {c['strength_mg']:g}")
+                          f"a tablet strength must be above 0 mg, not {fmt.as_printed(c['strength_mg'])}")
 
 
 @rule("exchange_rates")
@@ -472,7 +473,7 @@ def exchange_rates_are_positive(ev: Evidence) -> Iterable[Problem]:
     for rownum, r in ev.exchange_rates.iterrows():
         if not pd.isna(r["rate"]) and r["rate"] <= 0:
             yield Problem(ev.file_of("exchange_rates"), _row(rownum), "rate",
-                          f"an exchange rate must be above 0, not {r['rate']:g}")
+                          f"an exchange rate must be above 0, not {fmt.as_printed(r['rate'])}")
 
 
 @rule("claims")
@@ -481,7 +482,7 @@ def claimed_ranges_are_ordered(ev: Evidence) -> Iterable[Problem]:
         lo, hi = c["quantity"], c["quantity_high"]
         if not pd.isna(lo) and not pd.isna(hi) and hi < lo:
             yield Problem(ev.file_of("claims"), _row(rownum), "quantity_high",
-                          f"the upper end of the claimed range ({hi:g}) is below its lower end ({lo:g})")
+                          f"the upper end of the claimed range ({fmt.as_printed(hi)}) is below its lower end ({fmt.as_printed(lo)})")
 
 
 @rule()

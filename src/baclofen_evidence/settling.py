@@ -24,6 +24,7 @@ from baclofen_evidence import information_size as info
 from baclofen_evidence import meta_analysis as meta
 from baclofen_evidence.datapackage import Evidence
 from baclofen_evidence.parameters import ParameterError
+from baclofen_evidence import formatting as fmt
 
 DEFAULT_COST = "bacloville_budget_2012"
 DOSE_THRESHOLD = 80.0  # mg/day: the project's high/low split (above the usual spasticity maximum)
@@ -107,9 +108,9 @@ def dose_question(ev: Evidence, control_proportion: float, alpha: float, beta: f
     p_low, p_high = control_proportion * low["estimate"], control_proportion * high["estimate"]
     ris = None if p_low == p_high or not (0 < p_low < 1 and 0 < p_high < 1) else info.participants(
         info.ris_two_proportions(p_low, p_high, alpha, beta))
-    why = (f"abstinence by dose band (split at {threshold:g} mg/day): pooled RR {low['estimate']:.2f} at ≤ {threshold:g} mg/day "
-           f"({low['studies']} trials) and {high['estimate']:.2f} above ({high['studies']} trials), against a placebo abstinence "
-           f"proportion of {control_proportion:.3f}: expected abstinence {p_low:.3f} on low and {p_high:.3f} on high doses")
+    why = (f"abstinence by dose band (split at {fmt.dose(threshold)}): pooled RR {fmt.number(low['estimate'])} at ≤ {fmt.dose(threshold)} "
+           f"({low['studies']} trials) and {fmt.number(high['estimate'])} above ({high['studies']} trials), against a placebo abstinence "
+           f"proportion of {fmt.number(control_proportion, 3)}: expected abstinence {fmt.number(p_low, 3)} on low and {fmt.number(p_high, 3)} on high doses")
     return DoseQuestion(threshold, control_proportion, float(low["estimate"]), float(high["estimate"]), p_low, p_high, ris,
                         int(low["participants"]), int(high["participants"]), why)
 

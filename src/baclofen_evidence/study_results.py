@@ -27,6 +27,7 @@ from baclofen_evidence import conversions as cv
 from baclofen_evidence.conversions import ConversionError, Effect
 from baclofen_evidence.datapackage import Evidence
 from baclofen_evidence.rules import outcome_definitions
+from baclofen_evidence import formatting as fmt
 
 RATIO = {"OR": "log_or", "RR": "log_rr", "HR": "log_hr"}
 # The scale each analysis measure pools on; "overview" is Hedges' g with positive favouring baclofen.
@@ -88,15 +89,15 @@ def native_effect(row: pd.Series, better: str, total_n: tuple[float, str] | None
         if pd.isna(row["estimate"]) or row["estimate"] <= 0:
             raise ConversionError(f"a {measure} needs a positive estimate")
         y = _signed(math.log(row["estimate"]), row, better, scale)
-        shown = f"{measure} {row['estimate']:g}"
+        shown = f"{measure} {fmt.as_printed(row['estimate'])}"
         if has_ci:
             se = cv.se_from_ci(row["ci_low"], row["ci_high"], level, log=True)
-            step = f"{shown} ({row['ci_low']:g} to {row['ci_high']:g}): SE of ln {measure} from the {level:g}% CI ({cv.CITATIONS['ci_to_se']})"
+            step = f"{shown} ({fmt.as_printed(row['ci_low'])} to {fmt.as_printed(row['ci_high'])}): SE of ln {measure} from the {fmt.as_printed(level)}% CI ({cv.CITATIONS['ci_to_se']})"
         elif not pd.isna(row["se"]):
-            se, step = float(row["se"]), f"{shown}, SE {row['se']:g} as printed"
+            se, step = float(row["se"]), f"{shown}, SE {fmt.as_printed(row['se'])} as printed"
         elif exact_p:
             se = cv.se_from_p(y, row["p_value"])
-            step = f"{shown}, p = {row['p_value']:g}: SE from the exact p ({cv.CITATIONS['p_to_se']})"
+            step = f"{shown}, p = {fmt.as_printed(row['p_value'])}: SE from the exact p ({cv.CITATIONS['p_to_se']})"
         else:
             raise ConversionError(f"the {measure} has no CI, SE or exact p")
         return Effect(y, se * se, scale, [step])
@@ -106,34 +107,34 @@ def native_effect(row: pd.Series, better: str, total_n: tuple[float, str] | None
             raise ConversionError(f"the {measure} has no estimate")
         unit = 100.0 if measure == "RD" else 1.0  # RD is printed in percentage points
         y = _signed(float(row["estimate"]), row, better, scale) / unit
-        shown = f"{measure} {row['estimate']:g}" + (" points" if measure == "RD" else "")
+        shown = f"{measure} {fmt.as_printed(row['estimate'])}" + (" points" if measure == "RD" else "")
         sizes = _group_sizes(row)
         if has_ci:
             se = cv.se_from_ci(row["ci_low"] / unit, row["ci_high"] / unit, level)
-            step = f"{shown} ({row['ci_low']:g} to {row['ci_high']:g}): SE from the {level:g}% CI ({cv.CITATIONS['ci_to_se']})"
+            step = f"{shown} ({fmt.as_printed(row['ci_low'])} to {fmt.as_printed(row['ci_high'])}): SE from the {fmt.as_printed(level)}% CI ({cv.CITATIONS['ci_to_se']})"
         elif not pd.isna(row["se"]):
-            se, step = float(row["se"]) / unit, f"{shown}, SE {row['se']:g} as printed"
+            se, step = float(row["se"]) / unit, f"{shown}, SE {fmt.as_printed(row['se'])} as printed"
         elif measure in ("d", "g") and sizes:
             g, vg = cv.g_from_d(y, *sizes) if measure == "d" else (y, 1 / sizes[0] + 1 / sizes[1] + y * y / (2 * sum(sizes)))
-            step = (f"{shown} with groups of {sizes[0]:g} and {sizes[1]:g}: "
-                    + (f"Hedges' g = J·d, J = {cv.hedges_j(sum(sizes) - 2):.4f}; " if measure == "d" else "")
+            step = (f"{shown} with groups of {fmt.as_printed(sizes[0])} and {fmt.as_printed(sizes[1])}: "
+                    + (f"Hedges' g = J·d, J = {fmt.number(cv.hedges_j(sum(sizes) - 2), 4)}; " if measure == "d" else "")
                     + f"variance 1/n1 + 1/n2 + g²/(2N) ({cv.CITATIONS['var_d']})")
             return Effect(g, vg, "g", [step])
         elif exact_p:
             se = cv.se_from_p(y, row["p_value"])
-            step = f"{shown}, p = {row['p_value']:g}: SE from the exact p ({cv.CITATIONS['p_to_se']})"
+            step = f"{shown}, p = {fmt.as_printed(row['p_value'])}: SE from the exact p ({cv.CITATIONS['p_to_se']})"
         elif measure in ("d", "g") and total_n:
             sizes = (total_n[0] / 2, total_n[0] / 2)
             se = math.sqrt(cv.var_d(y, *sizes))
             step = (f"{shown}, no CI, SE or group sizes printed: variance of d ({cv.CITATIONS['var_d']}) with two equal groups "
-                    f"of {sizes[0]:g} assumed from the {total_n[1]} ({total_n[0]:g})")
+                    f"of {fmt.as_printed(sizes[0])} assumed from the {total_n[1]} ({fmt.as_printed(total_n[0])})")
             return Effect(y, se * se, scale, [step], weak=True)
         else:
             raise ConversionError(f"the {measure} has no CI, SE, group sizes or exact p")
         effect = Effect(y, se * se, scale, [step])
         if measure == "d" and sizes:
             g, vg = cv.d_to_g(effect.yi, effect.vi, *sizes)
-            effect = effect.then(g, vg, "g", f"Hedges' correction J = {cv.hedges_j(sum(sizes) - 2):.4f} ({cv.CITATIONS['hedges_j']})")
+            effect = effect.then(g, vg, "g", f"Hedges' correction J = {fmt.number(cv.hedges_j(sum(sizes) - 2), 4)} ({cv.CITATIONS['hedges_j']})")
         return effect
     return _effect_from_statistic(row, better, total_n)
 
@@ -148,18 +149,18 @@ def _effect_from_statistic(row: pd.Series, better: str, total_n: tuple[float, st
             if pd.isna(row["df1"]) or float(row["df1"]) != 1:
                 raise ConversionError(f"a {kind} statistic converts to an effect only with 1 (numerator) degree of freedom")
             t = math.sqrt(float(value))
-            shown = f"{kind}(1{'' if pd.isna(row['df2']) else f', {row.df2:g}'}) = {value:g}"
+            shown = f"{kind}(1{'' if pd.isna(row['df2']) else f', {fmt.as_printed(row.df2)}'}) = {fmt.as_printed(value)}"
         else:
             t = abs(float(value)) if row["orientation"] == "magnitude" else float(value)
-            shown = f"{kind}{'' if pd.isna(row['df1']) else f'({row.df1:g})'} = {value:g}"
+            shown = f"{kind}{'' if pd.isna(row['df1']) else f'({fmt.as_printed(row.df1)})'} = {fmt.as_printed(value)}"
         if kind in ("z", "chi2"):
             weak = True  # a z from a test other than a t-test, read as a t (Borenstein ch. 7)
         source = shown
     elif not pd.isna(row["p_value"]) and row["p_relation"] == "=":
         t, weak = cv.z_from_p(float(row["p_value"])), True
-        source = f"p = {row['p_value']:g} (z = {t:.3f}, {cv.CITATIONS['p_to_se']})"
+        source = f"p = {fmt.as_printed(row['p_value'])} (z = {fmt.number(t, 3)}, {cv.CITATIONS['p_to_se']})"
     elif not pd.isna(row["p_value"]):
-        raise ConversionError(f"p {row['p_relation']} {row['p_value']:g} is a bound: it yields no effect size")
+        raise ConversionError(f"p {row['p_relation']} {fmt.as_printed(row['p_value'])} is a bound: it yields no effect size")
     else:
         raise ConversionError("no estimate, statistic or exact p")
     probe = row.copy()
@@ -167,22 +168,22 @@ def _effect_from_statistic(row: pd.Series, better: str, total_n: tuple[float, st
     t = _signed(t, probe, better, "d")
     if sizes:
         d = cv.d_from_t(t, *sizes)
-        step = f"{source} with groups of {sizes[0]:g} and {sizes[1]:g}: d = t·√(1/n1 + 1/n2) ({cv.CITATIONS['t_to_d']})"
+        step = f"{source} with groups of {fmt.as_printed(sizes[0])} and {fmt.as_printed(sizes[1])}: d = t·√(1/n1 + 1/n2) ({cv.CITATIONS['t_to_d']})"
     elif kind in ("t", "F") and not pd.isna(row["df1" if kind == "t" else "df2"]):
         df = float(row["df1" if kind == "t" else "df2"])
         sizes, weak = ((df + 2) / 2, (df + 2) / 2), True
         d = cv.d_from_t(t, *sizes)
-        step = (f"{source}, group sizes not printed: two equal groups of {sizes[0]:g} assumed from the {df:g} df, "
+        step = (f"{source}, group sizes not printed: two equal groups of {fmt.as_printed(sizes[0])} assumed from the {fmt.as_printed(df)} df, "
                 f"d = t·√(1/n1 + 1/n2) ({cv.CITATIONS['t_to_d_equal']})")
     elif total_n:
         sizes, weak = (total_n[0] / 2, total_n[0] / 2), True
         d = cv.d_from_t(t, *sizes)
-        step = (f"{source}, group sizes not printed: two equal groups of {sizes[0]:g} assumed from the {total_n[1]} "
-                f"({total_n[0]:g}), d = t·√(1/n1 + 1/n2) ({cv.CITATIONS['t_to_d_equal']})")
+        step = (f"{source}, group sizes not printed: two equal groups of {fmt.as_printed(sizes[0])} assumed from the {total_n[1]} "
+                f"({fmt.as_printed(total_n[0])}), d = t·√(1/n1 + 1/n2) ({cv.CITATIONS['t_to_d_equal']})")
     else:
         raise ConversionError("a test statistic converts to d only with the group sizes")
     g, vg = cv.g_from_d(d, *sizes)
-    return Effect(g, vg, "g", [step, f"Hedges' g = J·d, J = {cv.hedges_j(sum(sizes) - 2):.4f}, variance 1/n1 + 1/n2 + g²/(2N) "
+    return Effect(g, vg, "g", [step, f"Hedges' g = J·d, J = {fmt.number(cv.hedges_j(sum(sizes) - 2), 4)}, variance 1/n1 + 1/n2 + g²/(2N) "
                                f"({cv.CITATIONS['hedges_j']}; as metafor's escalc)"], weak,
                   escalc={"measure": "SMD", "ti": t, "n1i": sizes[0], "n2i": sizes[1]})
 
@@ -226,7 +227,7 @@ def to_target(effect: Effect, target: str, better: str, control_risk: float | No
         lo, hi = _ci(effect)
         y = math.log(cv.or_to_rr(math.exp(effect.yi), control_risk))
         se = (math.log(cv.or_to_rr(math.exp(hi), control_risk)) - math.log(cv.or_to_rr(math.exp(lo), control_risk))) / (2 * cv.z_for_level(95))
-        return effect.then(y, se * se, "log_rr", f"RR from OR with control risk {control_risk:.3f}, CI limits converted alike ({cv.CITATIONS['or_to_rr']})")
+        return effect.then(y, se * se, "log_rr", f"RR from OR with control risk {fmt.number(control_risk, 3)}, CI limits converted alike ({cv.CITATIONS['or_to_rr']})")
     if scale == "log_or" and src == "rd" and control_risk is not None:
         return _rd_to_log_or(effect, control_risk)
     if scale == "log_rr" and src == "rd" and control_risk is not None:
@@ -241,7 +242,7 @@ def _rd_to_log_or(effect: Effect, p0: float) -> Effect:
         return math.log(p1 * (1 - p0) / (p0 * (1 - p1)))
     lo, hi = _ci(effect)
     se = (log_or(hi) - log_or(lo)) / (2 * cv.z_for_level(95))
-    return effect.then(log_or(effect.yi), se * se, "log_or", f"OR from the risk difference and the control risk {p0:.3f} (CI limits converted alike)")
+    return effect.then(log_or(effect.yi), se * se, "log_or", f"OR from the risk difference and the control risk {fmt.number(p0, 3)} (CI limits converted alike)")
 
 
 def control_risk(ev: Evidence, row: pd.Series) -> float | None:
@@ -334,6 +335,6 @@ def se_disagreements(ev: Evidence) -> list[str]:
         except (ConversionError, ValueError):
             continue
         if abs(se_ci - se_p) / max(se_ci, se_p) > SE_AGREEMENT:
-            out.append(f"{ev.file_of('estimates')}:{int(rownum)}:p_value: the SE from the CI ({se_ci:.4g}) and from the exact p "
-                       f"({se_p:.4g}) disagree by more than {SE_AGREEMENT:.0%}; the CI is used")
+            out.append(f"{ev.file_of('estimates')}:{int(rownum)}:p_value: the SE from the CI ({fmt.significant(se_ci, 4)}) and from the exact p "
+                       f"({fmt.significant(se_p, 4)}) disagree by more than {fmt.percent(SE_AGREEMENT)}; the CI is used")
     return out

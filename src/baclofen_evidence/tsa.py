@@ -33,6 +33,7 @@ from baclofen_evidence import meta_analysis as meta
 from baclofen_evidence.datapackage import Evidence
 from baclofen_evidence.parameters import ParameterError, require_number
 from baclofen_evidence.pooling import METHOD_NAMES, pool
+from baclofen_evidence import formatting as fmt
 
 ALPHA = 0.05
 BETA = 0.20
@@ -139,8 +140,8 @@ def pooled_control_proportion(ma: meta.MetaAnalysis) -> tuple[float, str]:
     if arm.empty or arm["ci"].isna().all():
         raise ParameterError(f"control_event_proportion: no trial of {ma.outcome_id} printed per-arm counts; give it explicitly")
     events, total = float(arm["ci"].sum()), float(arm["n2i"].sum())
-    where = ", ".join(f"{r.label} {r.ci:g}/{r.n2i:g}" for r in arm.itertuples())
-    return events / total, f"pooled placebo arms of the trials with per-arm counts: {events:g}/{total:g} ({where})"
+    where = ", ".join(f"{r.label} {fmt.as_printed(r.ci)}/{fmt.as_printed(r.n2i)}" for r in arm.itertuples())
+    return events / total, f"pooled placebo arms of the trials with per-arm counts: {fmt.as_printed(events)}/{fmt.as_printed(total)} ({where})"
 
 
 def pooled_sd(ma: meta.MetaAnalysis) -> tuple[float, str]:
@@ -150,7 +151,7 @@ def pooled_sd(ma: meta.MetaAnalysis) -> tuple[float, str]:
     dfs = np.concatenate([arm["n1i"] - 1, arm["n2i"] - 1])
     var = np.concatenate([arm["sd1i"] ** 2, arm["sd2i"] ** 2])
     sd = float(math.sqrt(np.sum(dfs * var) / np.sum(dfs)))
-    return sd, f"pooled SD of both arms of {', '.join(arm['label'])} (degrees-of-freedom weighted): {sd:.2f}"
+    return sd, f"pooled SD of both arms of {', '.join(arm['label'])} (degrees-of-freedom weighted): {fmt.number(sd)}"
 
 
 def anticipated_difference(ev: Evidence, outcome_id: str) -> tuple[float, str]:
@@ -159,7 +160,7 @@ def anticipated_difference(ev: Evidence, outcome_id: str) -> tuple[float, str]:
     if hit.empty:
         raise ParameterError(f"mird: the published estimate {est_id} is not in published_estimates.csv; give it explicitly")
     r = hit.iloc[0]
-    return float(r["estimate"]), (f"pooled {r['measure']} of {r['review_id']} ({r['outcome']}, k = {r['k']:g}; {r['ref_id']}, "
+    return float(r["estimate"]), (f"pooled {r['measure']} of {r['review_id']} ({r['outcome']}, k = {fmt.as_printed(r['k'])}; {r['ref_id']}, "
                                   f"{r['locator']}), taken as the effect worth detecting")
 
 
@@ -230,9 +231,9 @@ def _looks(studies: pd.DataFrame, z: list[float], ris_adjusted: int, alpha: floa
         if last_look >= 1:
             note = "beyond the RIS: compared with the final bound"
         elif (frac - last_look) < MIN_LOOK_SHARE:
-            note = f"adds under {MIN_LOOK_SHARE:.0%} of the RIS: not a separate look"
+            note = f"adds under {fmt.percent(MIN_LOOK_SHARE)} of the RIS: not a separate look"
         elif gs.alpha_spent(alpha, min(frac, 1.0)) < ALPHA_FLOOR:
-            note = f"bound not reachable: under {ALPHA_FLOOR:g} of alpha may be spent this early (bound above 4.9)"
+            note = f"bound not reachable: under {fmt.as_printed(ALPHA_FLOOR)} of alpha may be spent this early (bound above 4.9)"
         separate = note is None
         if separate:
             last_look = min(frac, 1.0)
@@ -265,15 +266,15 @@ def _verdict(looks: list[Look], better: str, accrued_fraction: float, approximat
         if look.z_efficacy is not None and abs(look.z) >= look.z_efficacy:
             kind = "firm_benefit" if np.sign(look.z) == benefit_sign else "firm_harm"
             what = "benefit" if kind == "firm_benefit" else "harm"
-            return kind, (f"the Z-curve crosses the alpha-spending boundary at {look.label} (Z = {look.z:.2f}, bound "
-                          f"±{look.z_efficacy:.2f}, {look.fraction:.0%} of the RIS): firm evidence of {what} "
+            return kind, (f"the Z-curve crosses the alpha-spending boundary at {look.label} (Z = {fmt.number(look.z)}, bound "
+                          f"±{fmt.number(look.z_efficacy)}, {fmt.percent(look.fraction)} of the RIS): firm evidence of {what} "
                           "for an effect of the anticipated size")
         if look.z_futility is not None and abs(look.z) < look.z_futility:
-            return "futility", (f"the Z-curve enters the futility region at {look.label} (|Z| = {abs(look.z):.2f} < "
-                                f"{look.z_futility:.2f}, {look.fraction:.0%} of the RIS): an effect of the anticipated size is rejected")
+            return "futility", (f"the Z-curve enters the futility region at {look.label} (|Z| = {fmt.number(abs(look.z))} < "
+                                f"{fmt.number(look.z_futility)}, {fmt.percent(look.fraction)} of the RIS): an effect of the anticipated size is rejected")
     if accrued_fraction >= 1:
         return "ris_reached", "the RIS is reached without a crossing"
-    return "inconclusive", f"{accrued_fraction:.0%} of the required information has accrued and no boundary is crossed"
+    return "inconclusive", f"{fmt.percent(accrued_fraction)} of the required information has accrued and no boundary is crossed"
 
 
 def run(ev: Evidence, outcome_id: str, control_event_proportion=None, rrr=None, mird=None, sd=None,
@@ -311,11 +312,11 @@ def run(ev: Evidence, outcome_id: str, control_event_proportion=None, rrr=None, 
 
 def _conventional(p: float, verdict: str) -> str:
     if p < 0.05 and verdict not in ("firm_benefit", "firm_harm"):
-        return (f"conventionally significant (p = {p:.3g} < 0.05) but the TSA boundary is not crossed: the result may be a "
+        return (f"conventionally significant ({fmt.p_value(p)}, below 0.05) but the TSA boundary is not crossed: the result may be a "
                 "false positive of repeated looks at too little information")
     if p < 0.05:
-        return f"conventionally significant (p = {p:.3g}) and the TSA boundary is crossed"
-    return f"not conventionally significant (p = {p:.3g})"
+        return f"conventionally significant ({fmt.p_value(p)}) and the TSA boundary is crossed"
+    return f"not conventionally significant ({fmt.p_value(p)})"
 
 
 def sensitivity(ev: Evidence, tsa: TSA, values=SENSITIVITY_D2) -> list[dict]:

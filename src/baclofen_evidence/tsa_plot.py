@@ -7,6 +7,7 @@ import numpy as np
 
 from baclofen_evidence import group_sequential as gs
 from baclofen_evidence.plots import plt  # styled once there: deterministic SVG
+from baclofen_evidence import formatting as fmt
 
 Z_CAP = 8.0
 BOUNDARY = "#b2182b"
@@ -42,7 +43,7 @@ def figure(tsa, title: str | None = None):
         ax.annotate(look.label, (look.cumulative_participants, max(-Z_CAP, min(Z_CAP, look.z))), textcoords="offset points",
                     xytext=(4, 6), fontsize=7, color="#333333")
     ax.axvline(tsa.ris_adjusted, color="#444444", lw=1.2, ls="-.")
-    ax.text(tsa.ris_adjusted, Z_CAP * 0.92, f"RIS {tsa.ris_adjusted:,} ", fontsize=9, va="top", ha="right")
+    ax.text(tsa.ris_adjusted, Z_CAP * 0.92, f"RIS {fmt.count(tsa.ris_adjusted)} ", fontsize=9, va="top", ha="right")
     right = max(tsa.ris_adjusted, tsa.accrued) * 1.08
     ax.set_xlim(0, right)
     ax.set_ylim(-Z_CAP, Z_CAP)

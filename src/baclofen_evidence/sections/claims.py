@@ -9,6 +9,8 @@ import pandas as pd
 from baclofen_evidence import claims, plots
 from baclofen_evidence.headline import publish_headline
 from baclofen_evidence.sections.common import bullets, esc, evidence, figure, figures_folder, md, source_labels, table
+from baclofen_evidence import formatting as fmt
+from baclofen_evidence import identifiers
 
 
 @dataclass
@@ -25,7 +27,7 @@ class Report:
     def headline(self) -> None:
         counts = self.verdicts["verdict"].value_counts()
         parts = [f"{counts.get(v, 0)} {v}" for v in claims.VERDICTS if counts.get(v, 0)]
-        who = "all sources" if self.source is None else f"source {self.source}"
+        who = "all sources" if self.source is None else source_labels(self.ev)[self.source]
         publish_headline(f"{len(self.verdicts)} claims from {who}: " + ", ".join(parts))
 
     def rules(self) -> None:
@@ -41,7 +43,7 @@ class Report:
             "confidence of its identification) get different verdicts, and each is shown;",
             "Counts of trials are made two ways, published trials and published plus completed-but-unpublished ones; "
             "the verdict names the rule that decides and why.",
-            f"A number hedged with 'about' may be off by up to {claims.ABOUT_TOLERANCE:.0%}; an exact number must match at the "
+            f"A number hedged with 'about' may be off by up to {fmt.percent(claims.ABOUT_TOLERANCE)}; an exact number must match at the "
             "precision the claim uses; money in another currency is converted at the average rate of the amount's year.",
             "Counts of RCTs include randomized trials of baclofen for alcohol dependence (relapse prevention, drinking reduction "
             "or comorbid symptoms) and leave out alcohol-withdrawal trials.",
@@ -54,7 +56,7 @@ class Report:
             "inconsistent if not. <i>Not proven</i> ('more research is needed') is the converse; <i>may help</i> needs the "
             "pooled confidence interval on baclofen's side. The overview's TSA is approximate and never firm;",
             f"<i>mixed or varying results</i> need both substantial heterogeneity in the overview synthesis (I² of at least "
-            f"{claims.SUBSTANTIAL_I2:.0f}% and a 95% prediction interval spanning no effect) and trials whose own primary results "
+            f"{fmt.number(claims.SUBSTANTIAL_I2, 0)}% and a 95% prediction interval spanning no effect) and trials whose own primary results "
             "split between benefit and no difference;",
             "<i>why trials are few</i> (cost, or anyone's interests) is unverifiable: the data hold budgets, grants and a count of "
             "trials, not funders' reasons; the evidence shows the cost per patient and what settling each main outcome would cost;",
@@ -64,14 +66,16 @@ class Report:
 
     def sources(self) -> None:
         s = self.ev.sources if self.source is None else self.ev.sources[self.ev.sources["source_id"] == self.source]
-        bullets([f"<b>{esc(r.source_id)}</b> ({esc(r.kind.replace('_', ' '))}{', ' + esc(r.outlet) if not pd.isna(r.outlet) else ''}): "
-                 f"{esc(r.title)}" for r in s.itertuples()])
+        labels = source_labels(self.ev)
+        bullets([f"<b>{esc(labels[r.source_id])}</b> ({esc(r.kind.replace('_', ' '))}"
+                 f"{', ' + esc(fmt.year(r.earliest_year)) + ' or later' if not pd.isna(r.earliest_year) else ''}): "
+                 f"{esc(r.summary)}" for r in s.itertuples()])
 
     def chart(self) -> None:
         if self.verdicts.empty:
             md("This source makes no checkable claim about the studies.")
             return
-        figure(plots.verdict_bars(self.verdicts, source_labels(self.ev)), "verdicts", self.figs, alt="Verdicts per source")
+        figure(plots.verdict_bars(self.verdicts, source_labels(self.ev, width=60)), "verdicts", self.figs, alt="Verdicts per source")
 
     def verdict_table(self) -> None:
         v = self.verdicts
@@ -79,7 +83,8 @@ class Report:
             md("No claims to show.")
             return
         labels = self.ev.studies.set_index("study_id")["label"]
-        frame = pd.DataFrame({"Source": v["source_id"].str[:3], "Claim (paraphrased)": v["claim"],
+        sources = source_labels(self.ev)
+        frame = pd.DataFrame({"Source": [sources.get(s, s) for s in v["source_id"]], "Claim (paraphrased)": v["claim"],
                               "Study": [labels.get(s, "") if isinstance(s, str) and s else "(evidence base)" for s in v["study_id"]],
-                              "Verdict": v["verdict"], "Deciding evidence": v["evidence"]})
+                              "Verdict": v["verdict"], "Deciding evidence": [identifiers.linkify(e) for e in v["evidence"]]})
         table(frame, caption="Every claim, its verdict and the evidence that decides it")

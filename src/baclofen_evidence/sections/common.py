@@ -8,19 +8,33 @@ label holding markup shows as text and never runs.
 from __future__ import annotations
 
 import html
+import re
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import pandas as pd
 from IPython.display import HTML, Image, Markdown, display
+from markupsafe import Markup
 
-from baclofen_evidence import config, plots
+from baclofen_evidence import config, formatting, identifiers, plots
 from baclofen_evidence.datapackage import Evidence, load
 
 
-# Text reads better left-aligned; JupyterLab's default right-aligns every cell.
-TABLE_STYLE = ("<style>.be-table td, .be-table th {text-align: left; vertical-align: top;} "
-               ".be-table caption {text-align: left; font-weight: bold;}</style>")
+# The table style, set here once for JupyterLab and the exported reports alike: text left, numbers right.
+# JupyterLab (and nbconvert's lab template) right-align every cell with
+# `:not(.jp-RenderedMarkdown).jp-RenderedHTMLCommon td`, specificity (0,2,1); these selectors outrank it.
+TABLE_STYLE = (
+    "<style>"
+    "table.be-table td, table.be-table th, .jp-RenderedHTMLCommon table.be-table td, "
+    ".jp-RenderedHTMLCommon table.be-table th {text-align: left; vertical-align: top;} "
+    "table.be-table td.num, table.be-table th.num, .jp-RenderedHTMLCommon table.be-table td.num, "
+    ".jp-RenderedHTMLCommon table.be-table th.num {text-align: right; font-variant-numeric: tabular-nums;} "
+    "table.be-table td.num {white-space: nowrap;} "
+    ".be-table caption {text-align: left; font-weight: bold;}"
+    "</style>"
+)
+# Text that reads as a number, once formatted: 1,234 / -0.30 / 25% / 4,375 USD / 80 mg/day / 12/40.
+NUMERIC_TEXT = re.compile(r"^[-+−]?\d[\d,]*(\.\d+)?(%| [A-Z]{3}| mg/day|/\d[\d,]*)?$")
 
 
 def esc(value: Any) -> str:
@@ -40,25 +54,39 @@ def bullets(lines: Iterable[str]) -> None:
     display(HTML("<ul>" + "".join(f"<li>{line}</li>" for line in lines) + "</ul>"))
 
 
-def table(frame: pd.DataFrame, caption: str | None = None, formats: dict[str, str] | None = None) -> None:
-    """An HTML table: every cell escaped, numbers formatted as given (default: up to 3 significant places)."""
+def table(frame: pd.DataFrame, caption: str | None = None,
+          formats: dict[str, Callable[[Any], str]] | None = None) -> None:
+    """An HTML table: every cell escaped (a `Markup` cell, such as an identifier link, is kept as built),
+    numbers formatted by baclofen_evidence.formatting, and numeric cells marked class="num" (right-aligned).
+
+    Defaults: whole numbers as counts (1,234), a column named for a year as a year (2012), other
+    numbers to 3 significant figures; `formats` maps a column to a formatting function instead.
+    """
     formats = formats or {}
-    head = "".join(f"<th>{esc(c)}</th>" for c in frame.columns)
-    rows = []
-    for _, row in frame.iterrows():
-        cells = []
-        for col in frame.columns:
-            value = row[col]
-            if isinstance(value, float) and not pd.isna(value):
-                text = format(value, formats.get(col, ",.3g" if abs(value) < 1000 else ",.0f"))
-            elif isinstance(value, (int,)) and not isinstance(value, bool):
-                text = format(value, formats.get(col, ","))
-            else:
-                text = esc(value)
-            cells.append(f"<td>{text if text != 'nan' else ''}</td>")
-        rows.append("<tr>" + "".join(cells) + "</tr>")
+    rows, numeric_columns = [], []
+    for col in frame.columns:
+        cells = [_cell(col, value, formats.get(col)) for value in frame[col]]
+        rows.append(cells)
+        numeric_columns.append(bool(cells) and all(num or not text for text, num in cells) and any(num for _, num in cells))
+    head = "".join(f'<th{_NUM if n else ""}>{esc(c)}</th>' for c, n in zip(frame.columns, numeric_columns))
+    body = "".join("<tr>" + "".join(f'<td{_NUM if num else ""}>{text}</td>' for text, num in row) + "</tr>"
+                   for row in zip(*rows))
     cap = f"<caption>{esc(caption)}</caption>" if caption else ""
-    display(HTML(f'{TABLE_STYLE}<table class="be-table">{cap}<thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'))
+    display(HTML(f'{TABLE_STYLE}<table class="be-table">{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'))
+
+
+_NUM = ' class="num"'
+
+
+def _cell(column: Any, value: Any, fmt: Callable[[Any], str] | None) -> tuple[str, bool]:
+    """A cell's HTML and whether it shows a number."""
+    if isinstance(value, Markup):
+        return str(value), False
+    plain = formatting._plain(value)
+    if formatting.is_missing(plain):
+        return "", False
+    text = fmt(plain) if fmt is not None else formatting.cell(plain, column)
+    return esc(text), bool(NUMERIC_TEXT.match(text))
 
 
 def figure(fig, name: str, figures_dir: str | Path | None, alt: str = "") -> None:
@@ -78,5 +106,33 @@ def figures_folder(figures_dir: str | None, default_name: str) -> Path:
     return Path(figures_dir) if figures_dir else config.FIGURES_DIR / default_name
 
 
-def source_labels(ev: Evidence) -> dict[str, str]:
-    return {r.source_id: f"{r.source_id[:3]} {r.title[:38]}" for r in ev.sources.itertuples()}
+def source_label(outlet: Any, title: Any, width: int | None = None) -> str:
+    """A popular article named as a reader would: outlet and title ("Recovery First: Is Baclofen ...")."""
+    title = "" if formatting.is_missing(title) else str(title).strip()
+    text = f"{str(outlet).strip()}: {title}" if not formatting.is_missing(outlet) and str(outlet).strip() else title
+    return text if width is None or len(text) <= width else text[: width - 1].rstrip() + "…"
+
+
+def source_labels(ev: Evidence, width: int | None = None) -> dict[str, str]:
+    """Each source id's label; two sources that would read alike keep their id's number apart."""
+    labels = {r.source_id: source_label(r.outlet, r.title, width) for r in ev.sources.itertuples()}
+    seen: dict[str, int] = {}
+    for label in labels.values():
+        seen[label] = seen.get(label, 0) + 1
+    return {sid: (f"{label} ({sid[:3]})" if seen[label] > 1 else label) for sid, label in labels.items()}
+
+
+def reference(ev: Evidence, ref_id: Any) -> Markup:
+    """A reference id (doi:..., pmid:..., nct:..., url:...) as a link to its public page.
+
+    DOIs, PMIDs and registry ids link to their resolvers; a `url:` reference links to the web address
+    recorded for it in references.csv (web addresses only); anything else shows as escaped text.
+    """
+    if identifiers.url(ref_id) is not None:
+        return identifiers.link(ref_id)
+    if not formatting.is_missing(ref_id):
+        refs = ev.references.set_index("ref_id")["url"] if "url" in ev.references.columns else pd.Series(dtype=str)
+        address = refs.get(ref_id)
+        if isinstance(address, str) and re.match(r"^https?://", address):
+            return Markup(f'<a href="{html.escape(address)}">{html.escape(str(ref_id))}</a>')
+    return identifiers.link(ref_id)

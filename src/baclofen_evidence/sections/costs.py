@@ -8,7 +8,8 @@ import pandas as pd
 
 from baclofen_evidence import costs, plots
 from baclofen_evidence.headline import publish_headline
-from baclofen_evidence.sections.common import bullets, esc, evidence, figure, figures_folder, md, note, table
+from baclofen_evidence.sections.common import bullets, esc, evidence, figure, figures_folder, md, note, reference, source_labels, table
+from baclofen_evidence import formatting as fmt
 
 BACLOVILLE = "rigal2020"
 
@@ -35,21 +36,21 @@ class Report:
             publish_headline(f"Drug cost per patient priced from {self.price_id}; no trial budget published")
             return
         r = b.iloc[0]
-        publish_headline(f"Bacloville: {r['source_amount']:,.0f} {r['source_currency']} for {r['n_randomized']} patients = "
-                         f"{r['source_amount'] / r['n_randomized']:,.0f} {r['source_currency']} per patient")
+        publish_headline(f"Bacloville: {fmt.money(r['source_amount'], r['source_currency'])} for {r['n_randomized']} patients = "
+                         f"{fmt.money(r['source_amount'] / r['n_randomized'], r['source_currency'])} per patient")
 
     def price_basis(self) -> None:
         p = self.price
         prices = costs.drug_prices(self.ev)
         frame = pd.DataFrame({"Price id": prices["cost_id"], "What": prices["description"], "Country": prices["country"],
-                              "Price": [f"{a:,.2f} {c}" for a, c in zip(prices["amount"], prices["currency"])],
+                              "Price": [fmt.money(a, c, 2) for a, c in zip(prices["amount"], prices["currency"])],
                               "Per": prices["unit"], "Pack": prices["pack_size"].astype("string").fillna(""),
                               "Strength (mg)": prices["strength_mg"], "Year": prices["price_year"].astype("string"),
-                              "Per mg": [f"{v:.4f} {c}" for v, c in zip(prices["price_per_mg"], prices["currency"])],
-                              "Source": prices["ref_id"]})
+                              "Per mg": [fmt.money(v, c, 4) for v, c in zip(prices["price_per_mg"], prices["currency"])],
+                              "Source": [reference(self.ev, x) for x in prices["ref_id"]]})
         table(frame, caption="Baclofen prices in the data package")
         md(f"This report prices baclofen with **{esc(self.price_id)}** ({esc(p['description'])}, {esc(p['country'])}, "
-           f"{int(p['price_year'])}) and shows money in **{esc(self.currency)}**, converted at the average rate of the "
+           f"{fmt.year(p['price_year'])}) and shows money in **{esc(self.currency)}**, converted at the average rate of the "
            f"amount's own year. Amounts without a rate for their year stay in their own currency, flagged.")
 
     def bacloville(self) -> None:
@@ -59,15 +60,16 @@ class Report:
             return
         rows = []
         for r in b.itertuples():
-            rows.append({"Basis": r.basis, "Published amount": f"{r.source_amount:,.0f} {r.source_currency}",
+            rows.append({"Basis": r.basis, "Published amount": fmt.money(r.source_amount, r.source_currency),
                          "Randomized": r.n_randomized,
-                         "Per patient (source currency)": f"{r.source_amount / r.n_randomized:,.0f} {r.source_currency}",
-                         f"Per patient ({self.currency})": f"{r.cost_per_patient:,.0f} {r.currency}",
-                         "Conversion": r.conversion or "none needed", "Source": r.ref_id})
+                         "Per patient (source currency)": fmt.money(r.source_amount / r.n_randomized, r.source_currency),
+                         f"Per patient ({self.currency})": fmt.money(r.cost_per_patient, r.currency),
+                         "Conversion": r.conversion or "none needed", "Source": reference(self.ev, r.ref_id)})
         table(pd.DataFrame(rows), caption="Bacloville's budget per randomized patient")
         claims = self.ev.claims[(self.ev.claims["study_id"] == BACLOVILLE) & self.ev.claims["check_kind"].isin(["cost_total", "cost_per_patient"])]
         if not claims.empty:
-            bullets([f"Source {esc(c.source_id[:3])} says: {esc(c.paraphrase)}" for c in claims.itertuples()])
+            labels = source_labels(self.ev)
+            bullets([f"{esc(labels[c.source_id])} says: {esc(c.paraphrase)}" for c in claims.itertuples()])
             note("The claims report gives the verdict on these figures.")
 
     def budgets_table(self) -> None:
@@ -75,10 +77,10 @@ class Report:
         if b.empty:
             md("No trial budget or grant award is published for any trial in the package.")
             return
-        frame = pd.DataFrame({"Trial": b["label"], "Basis": b["basis"], "Amount": [f"{a:,.0f} {c}" for a, c in zip(b["source_amount"], b["source_currency"])],
+        frame = pd.DataFrame({"Trial": b["label"], "Basis": b["basis"], "Amount": [fmt.money(a, c) for a, c in zip(b["source_amount"], b["source_currency"])],
                               "Year": b["price_year"], "Randomized": b["n_randomized"],
-                              f"Per patient ({self.currency})": [f"{v:,.0f} {c}" for v, c in zip(b["cost_per_patient"], b["currency"])],
-                              "Source": b["ref_id"]})
+                              f"Per patient ({self.currency})": [fmt.money(v, c) for v, c in zip(b["cost_per_patient"], b["currency"])],
+                              "Source": [reference(self.ev, x) for x in b["ref_id"]]})
         table(frame, caption="Published trial budgets and grant awards")
 
     def drug_costs(self) -> None:
@@ -88,8 +90,8 @@ class Report:
             return
         frame = pd.DataFrame({"Study": d["label"], "Design": d["design"].str.replace("_", " "), "Dose (mg/day)": d["dose_mg_day"],
                               "Dose basis": d["dose_basis"], "Days": d["days"],
-                              f"Drug cost per patient ({self.currency})": [f"{v:,.2f} {c}" for v, c in zip(d["drug_cost_per_patient"], d["currency"])]})
-        table(frame, caption=f"Baclofen bought for one patient over the trial, priced with {self.price_id}", formats={"Dose (mg/day)": "g", "Days": "g"})
+                              f"Drug cost per patient ({self.currency})": [fmt.money(v, c, 2) for v, c in zip(d["drug_cost_per_patient"], d["currency"])]})
+        table(frame, caption=f"Baclofen bought for one patient over the trial, priced with {self.price_id}", formats={"Dose (mg/day)": fmt.as_printed, "Days": fmt.as_printed})
         figure(plots.cost_bars(d.assign(basis="drug acquisition"), "drug_cost_per_patient", "Drug cost per patient", self.currency),
                "drug_cost", self.figs, alt="Drug cost per patient by study")
 
@@ -98,10 +100,10 @@ class Report:
         if c.empty:
             md("No trial reports a binary success outcome against placebo.")
             return
-        frame = pd.DataFrame({"Trial": c["label"], "Outcome": c["outcome"], "Risk difference": [f"{v:+.3f}" for v in c["risk_difference"]],
-                              "NNT": ["" if pd.isna(v) else f"{v:.1f}" for v in c["nnt"]],
-                              f"Drug cost per patient ({self.currency})": [f"{v:,.2f}" for v in c["drug_cost_per_patient"]],
-                              f"Cost per extra responder ({self.currency})": ["" if pd.isna(v) else f"{v:,.0f}" for v in c["cost_per_extra_responder"]],
+        frame = pd.DataFrame({"Trial": c["label"], "Outcome": c["outcome"], "Risk difference": [fmt.signed(v, 3) for v in c["risk_difference"]],
+                              "NNT": [fmt.number(v, 1) for v in c["nnt"]],
+                              f"Drug cost per patient ({self.currency})": [fmt.number(v) for v in c["drug_cost_per_patient"]],
+                              f"Cost per extra responder ({self.currency})": [fmt.count(v) for v in c["cost_per_extra_responder"]],
                               "Note": c["note"]})
         table(frame, caption="Drug cost per additional responder (cost per patient x NNT), trial by trial")
         note("NNT = 1 / risk difference on the trial's own success outcome (responder, else complete abstinence), from the "

@@ -12,6 +12,7 @@ from baclofen_evidence import plots
 from baclofen_evidence.parameters import require_number
 from baclofen_evidence.headline import publish_headline
 from baclofen_evidence.sections.common import bullets, esc, evidence, figure, figures_folder, md, note, table
+from baclofen_evidence import formatting as fmt
 
 
 @dataclass
@@ -35,8 +36,8 @@ class Report:
             publish_headline(f"Dose-response for {ma.outcome_label}: not estimable ({self.result.reason})")
             return
         unit = f"log {ma.measure}" if ma.ratio else ma.measure
-        publish_headline(f"{ma.outcome_label}: slope {100 * fit.slope:+.3f} {unit} per 100 mg/day "
-                         f"(95% CI {100 * fit.slope_ci_low:+.3f} to {100 * fit.slope_ci_high:+.3f}); permutation P = {self.result.permutation_p:.2f}")
+        publish_headline(f"{ma.outcome_label}: slope {fmt.signed(100 * fit.slope, 3)} {unit} per 100 mg/day "
+                         f"(95% CI {fmt.signed(100 * fit.slope_ci_low, 3)} to {fmt.signed(100 * fit.slope_ci_high, 3)}); permutation {fmt.p_value(self.result.permutation_p)}")
 
     def method(self) -> None:
         bullets([
@@ -44,7 +45,7 @@ class Report:
             "Each baclofen arm is a point: trials with two doses contribute two comparisons, their control group shared out evenly.",
             "Dose: the trial's mean achieved dose for its top arm where reported, else the arm's target or maximum.",
             "Permutation test: dose values permuted across comparisons and the model refitted; exact when there are at most 5,040 permutations, otherwise 5,000 random permutations from a fixed seed.",
-            f"The dashed line marks {self.dose_threshold:g} mg/day, the maximum dose in the US spasticity label and France's authorised maximum for alcohol.",
+            f"The dashed line marks {fmt.dose(self.dose_threshold)}, the maximum dose in the US spasticity label and France's authorised maximum for alcohol.",
         ])
 
     def bubble(self) -> None:
@@ -64,13 +65,13 @@ class Report:
         ma = res.analysis
         scale = f"log {ma.measure}" if ma.ratio else ma.measure
         rows = [("Comparisons", f"{fit.k}"),
-                (f"Slope ({scale} per 100 mg/day)", f"{100 * fit.slope:+.4f}"),
-                ("95% CI", f"{100 * fit.slope_ci_low:+.4f} to {100 * fit.slope_ci_high:+.4f}"),
-                ("Wald P", f"{fit.slope_p:.4f}"),
-                (f"Permutation P ({'exact, ' if res.exact else ''}{res.n_permutations:,} permutations)", f"{res.permutation_p:.4f}"),
-                ("Residual τ²", f"{fit.tau2:.4f}")]
+                (f"Slope ({scale} per 100 mg/day)", fmt.signed(100 * fit.slope, 4)),
+                ("95% CI", f"{fmt.signed(100 * fit.slope_ci_low, 4)} to {fmt.signed(100 * fit.slope_ci_high, 4)}"),
+                ("Wald P", fmt.p_only(fit.slope_p)),
+                (f"Permutation P ({'exact, ' if res.exact else ''}{fmt.count(res.n_permutations)} permutations)", fmt.p_only(res.permutation_p)),
+                ("Residual τ²", fmt.significant(fit.tau2))]
         if ma.ratio:
-            rows.insert(2, (f"{ma.measure} per extra 100 mg/day", f"{math.exp(100 * fit.slope):.3f}"))
+            rows.insert(2, (f"{ma.measure} per extra 100 mg/day", fmt.number(math.exp(100 * fit.slope), 3)))
         table(pd.DataFrame(rows, columns=["Statistic", "Value"]), caption=f"Meta-regression of {ma.outcome_label} on dose")
 
     def within_trials(self) -> None:
@@ -79,10 +80,10 @@ class Report:
             md("No trial randomized patients to two or more baclofen doses.")
             return
         frame = pd.DataFrame({
-            "Trial": c["label"], "Doses (mg/day)": [f"{lo:g} vs {hi:g}" for lo, hi in zip(c["low_dose"], c["high_dose"])],
+            "Trial": c["label"], "Doses (mg/day)": [f"{fmt.as_printed(lo)} vs {fmt.as_printed(hi)}" for lo, hi in zip(c["low_dose"], c["high_dose"])],
             "Outcome": c["outcome"].fillna("no arm-level outcome data in the package"),
             "Low dose arm": c["low_arm"], "High dose arm": c["high_arm"],
-            "High vs low (95% CI)": [("" if pd.isna(e) else f"{m} {e:.2f} ({lo:.2f} to {hi:.2f})")
+            "High vs low (95% CI)": [("" if pd.isna(e) else f"{m} {fmt.number(e)} ({fmt.number(lo)} to {fmt.number(hi)})")
                                      for m, e, lo, hi in zip(c["measure"], c["high_vs_low"], c["ci_low"], c["ci_high"])],
         })
         table(frame, caption="Within-trial contrasts: high versus low dose, randomized within the same trial")

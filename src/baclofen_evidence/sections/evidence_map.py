@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pandas as pd
+from markupsafe import Markup
 
-from baclofen_evidence import costs, coverage, plots
+from baclofen_evidence import costs, coverage, identifiers, plots
+from baclofen_evidence import formatting as fmt
 from baclofen_evidence.datapackage import fields_of
 from baclofen_evidence.parameters import ParameterError, require_number
 from baclofen_evidence.headline import publish_headline
-from baclofen_evidence.sections.common import bullets, esc, evidence, figure, figures_folder, md, note, source_labels, table
+from baclofen_evidence.sections.common import bullets, esc, evidence, figure, figures_folder, md, note, reference, source_labels, table
 from baclofen_evidence.studies import mentioned_by
 
 DOSE_BANDS = ("all", "low", "high", "unknown")
@@ -68,11 +70,11 @@ class Report:
         if self.designs is not None:
             parts.append(f"designs {', '.join(self.designs)}")
         if self.min_year is not None:
-            parts.append(f"from {self.min_year}")
+            parts.append(f"from {fmt.year(self.min_year)}")
         if self.dose_band != "all":
-            parts.append(f"dose band {self.dose_band} (threshold {self.dose_threshold:g} mg/day)")
+            parts.append(f"dose band {self.dose_band} (threshold {fmt.dose(self.dose_threshold)})")
         if self.source is not None:
-            parts.append(f"mentioned by source {self.source}")
+            parts.append(f"mentioned by {source_labels(self.ev)[self.source]}")
         return "; ".join(parts) or "none (every study)"
 
     def headline(self) -> None:
@@ -95,28 +97,28 @@ class Report:
         price_id = costs.price_row(self.ev, self.price_source)["cost_id"]
         per_patient = costs.cost_per_patient(self.ev, price_id, self.currency).set_index("study_id")
         mentions = mentioned_by(self.ev)
+        labels = source_labels(self.ev)
         rows = []
         for r in s.itertuples():
             cost = ""
             if r.study_id in per_patient.index:
                 c = per_patient.loc[r.study_id]
-                cost = f"{c['cost_per_patient']:,.0f} {c['currency']} ({c['basis']}, {c['price_year']})"
-            ids = "; ".join(x for x in (f"doi:{r.doi}" if not pd.isna(r.doi) else "", f"PMID {r.pmid}" if not pd.isna(r.pmid) else "",
-                                         r.registration if not pd.isna(r.registration) else "") if x)
+                cost = f"{fmt.money(c['cost_per_patient'], c['currency'])} ({c['basis']}, {fmt.year(c['price_year'])})"
+            ids = [x for x in (identifiers.link(r.doi, "doi"), identifiers.link(r.pmid, "pmid"), identifiers.links(r.registration)) if x]
             rows.append({
                 "Study": r.label, "Design": r.design.replace("_", " "), "Country": r.country,
-                "n": "" if pd.isna(r.n_randomized) else f"{int(r.n_randomized)}",
-                "Weeks": "" if pd.isna(r.duration_weeks) else f"{r.duration_weeks:g}",
-                "Max dose (mg/day)": "" if pd.isna(r.dose_max_mg_day) else f"{r.dose_max_mg_day:g}",
-                "Mean dose (mg/day)": "" if pd.isna(r.dose_mean_mg_day) else f"{r.dose_mean_mg_day:g}",
+                "n": fmt.count(r.n_randomized), "Weeks": fmt.as_printed(r.duration_weeks),
+                "Max dose (mg/day)": fmt.as_printed(r.dose_max_mg_day),
+                "Mean dose (mg/day)": fmt.as_printed(r.dose_mean_mg_day),
                 "Cost per patient": cost, "Direction": r.direction.replace("_", " "),
-                "Identifiers": ids or r.ref_id, "Mentioned by": ", ".join(m[:3] for m in mentions.get(r.study_id, [])),
+                "Identifiers": Markup("; ").join(ids) if ids else reference(self.ev, r.ref_id),
+                "Mentioned by": "; ".join(labels.get(m, m) for m in mentions.get(r.study_id, [])),
             })
         table(pd.DataFrame(rows), caption="Every study: dose, size, cost per patient and direction of effect")
         p = prices.set_index("cost_id").loc[price_id]
         note(f"Cost per patient: the trial budget divided by the number randomized where a budget is published; otherwise "
              f"the baclofen bought for one patient at the trial's dose and duration, priced from {esc(p['description'])} "
-             f"({esc(p['country'])}, {int(p['price_year'])}), converted to {esc(self.currency)} at that year's average rate.")
+             f"({esc(p['country'])}, {fmt.year(p['price_year'])}), converted to {esc(self.currency)} at that year's average rate.")
 
     def map(self) -> None:
         s = self.studies
@@ -135,13 +137,14 @@ class Report:
         if not mentioned:
             md("None of the selected studies is mentioned by a source.")
             return
-        labels = source_labels(self.ev)
+        labels = source_labels(self.ev, width=60)
         matrix = pd.DataFrame(0, index=[labels[s] for s in self.ev.sources["source_id"]], columns=[studies.loc[s, "label"] for s in mentioned])
         for r in m[m["study_id"].isin(mentioned)].itertuples():
             matrix.loc[labels[r.source_id], studies.loc[r.study_id, "label"]] = 2 if r.how == "named" else 1
         figure(plots.mention_matrix(matrix), "mentions", self.figs, alt="Sources by studies")
         rows = m[m["study_id"].isin(mentioned)].merge(self.ev.studies[["study_id", "label"]], on="study_id")
-        frame = pd.DataFrame({"Source": [labels[x] for x in rows["source_id"]], "Study": rows["label"], "How": rows["how"],
+        full = source_labels(self.ev)
+        frame = pd.DataFrame({"Source": [full[x] for x in rows["source_id"]], "Study": rows["label"], "How": rows["how"],
                               "Where in the article": rows["locator"]})
         table(frame, caption="Mentions (alluded = identified by the data team; see each study's note)")
 
@@ -158,10 +161,12 @@ class Report:
 
     def sources(self) -> None:
         s = self.ev.sources
-        frame = pd.DataFrame({"Source": s["source_id"], "Title": s["title"], "Outlet": s["outlet"], "Kind": s["kind"].str.replace("_", " "),
-                              "Stance": s["stance"].str.replace("_", " "), "Not before": s["earliest_year"].astype("string").fillna("")})
+        frame = pd.DataFrame({"Outlet": s["outlet"], "Title": s["title"], "Kind": s["kind"].str.replace("_", " "),
+                              "Stance": s["stance"].str.replace("_", " "), "Not before": s["earliest_year"].map(fmt.year),
+                              "Reference": [reference(self.ev, x) for x in s["ref_id"]]})
         table(frame, caption="The popular articles whose claims are checked")
-        bullets([f"<b>{esc(r.source_id)}</b>: {esc(r.summary)}" for r in s.itertuples()])
+        labels = source_labels(self.ev)
+        bullets([f"<b>{esc(labels[r.source_id])}</b>: {esc(r.summary)}" for r in s.itertuples()])
 
     def analyses(self) -> None:
         """Which randomized trial enters which pooled analysis, and by which route."""
@@ -174,5 +179,5 @@ class Report:
            + ("The others have no reachable number on any pooled outcome: " + esc(", ".join(left_out["Trial"])) + "; each "
               "meta-analysis report lists them with the reason." if not left_out.empty else ""))
         table(grid.reset_index(drop=True), caption="Placebo-controlled RCTs by analysis: the route each trial enters by (blank: not in it)",
-              formats={"Randomized": "d"})
+              formats={"Randomized": fmt.count})
 

@@ -16,18 +16,19 @@ from baclofen_evidence.parameters import ParameterError, require_number
 from baclofen_evidence.headline import publish_headline
 from baclofen_evidence.rules import outcome_definitions
 from baclofen_evidence.sections.common import bullets, esc, evidence, figure, figures_folder, md, note, table
+from baclofen_evidence import formatting as fmt
 
 
 def subset_label(ma: meta.MetaAnalysis) -> str:
     """What subset of the evidence an analysis covers, in words, for captions and headings."""
     parts = []
     if ma.dose_above is not None:
-        parts.append(f"baclofen arms above {ma.dose_above:g} mg/day only")
+        parts.append(f"baclofen arms above {fmt.dose(ma.dose_above)} only")
     elif ma.dose_max is not None or ma.dose_min is not None:
-        lo = f"{ma.dose_min:g}" if ma.dose_min is not None else "0"
-        parts.append(f"baclofen arms of {lo} to {ma.dose_max:g} mg/day only" if ma.dose_max is not None else f"baclofen arms from {lo} mg/day")
+        lo = fmt.as_printed(ma.dose_min) if ma.dose_min is not None else "0"
+        parts.append(f"baclofen arms of {lo} to {fmt.dose(ma.dose_max)} only" if ma.dose_max is not None else f"baclofen arms from {lo} mg/day")
     if ma.min_duration_weeks is not None:
-        parts.append(f"trials of at least {ma.min_duration_weeks:g} weeks")
+        parts.append(f"trials of at least {fmt.as_printed(ma.min_duration_weeks)} weeks")
     if ma.excluded:
         parts.append("without " + ", ".join(ma.excluded))
     for flag, words in (("drop_derived", "without derived counts"), ("drop_weak", "without weak conversions"),
@@ -45,15 +46,15 @@ def headline_text(ma: meta.MetaAnalysis) -> str:
         return f"{ma.outcome_label}: not pooled ({ma.reason_not_pooled})"
     r = ma.result
     c = cov.coverage(ma)
-    pi = (f"; 95% prediction interval {ma.scale(r.pi_low):.2f} to {ma.scale(r.pi_high):.2f}"
+    pi = (f"; 95% prediction interval {fmt.number(ma.scale(r.pi_low))} to {fmt.number(ma.scale(r.pi_high))}"
           if r.method in meta.RANDOM_METHODS else "")
-    text = (f"{ma.outcome_label}: {ma.measure} {ma.scale(r.estimate):.2f} (95% CI {ma.scale(r.ci_low):.2f} to "
-            f"{ma.scale(r.ci_high):.2f}{pi}); {c.sentence()}")
+    text = (f"{ma.outcome_label}: {ma.measure} {fmt.number(ma.scale(r.estimate))} (95% CI {fmt.number(ma.scale(r.ci_low))} to "
+            f"{fmt.number(ma.scale(r.ci_high))}{pi}); {c.sentence()}")
     if ma.k < meta.FEW_TRIALS and not ma.hksj and ma.method != "MH":
         h = meta.rerun(meta.MetaAnalysis(**{**ma.__dict__, "hksj": True}), ma.studies)
         if h is not None:
             text += (f". With the Hartung-Knapp-Sidik-Jonkman adjustment, advised when trials are few (k = {ma.k}), "
-                     f"the 95% CI is {ma.scale(h.ci_low):.2f} to {ma.scale(h.ci_high):.2f}")
+                     f"the 95% CI is {fmt.number(ma.scale(h.ci_low))} to {fmt.number(ma.scale(h.ci_high))}")
     if c.thin:
         text += ". It rests on less than half of the participants randomized in these trials"
     return text + "."
@@ -94,7 +95,7 @@ class Report:
 
     def _effect(self, est: float, lo: float, hi: float) -> str:
         ma = self.ma
-        return f"{ma.measure} {ma.scale(est):.2f} (95% CI {ma.scale(lo):.2f} to {ma.scale(hi):.2f})"
+        return fmt.effect(ma.measure, ma.scale(est), ma.scale(lo), ma.scale(hi))
 
     def _selection_text(self) -> list[str]:
         ma = self.ma
@@ -102,12 +103,12 @@ class Report:
         if ma.excluded:
             lines.append(f"Excluded on request: {esc(', '.join(ma.excluded))}.")
         if ma.dose_above is not None or ma.dose_min is not None or ma.dose_max is not None:
-            lo = (f"above {ma.dose_above:g}" if ma.dose_above is not None
-                  else f"from {ma.dose_min:g}" if ma.dose_min is not None else "from 0")
-            hi = f"up to {ma.dose_max:g}" if ma.dose_max is not None else "with no upper limit"
+            lo = (f"above {fmt.as_printed(ma.dose_above)}" if ma.dose_above is not None
+                  else f"from {fmt.as_printed(ma.dose_min)}" if ma.dose_min is not None else "from 0")
+            hi = f"up to {fmt.as_printed(ma.dose_max)}" if ma.dose_max is not None else "with no upper limit"
             lines.append(f"Only baclofen arms with a target dose {lo} {hi} mg/day (multi-dose trials split by arm, control shared out).")
         if ma.min_duration_weeks is not None:
-            lines.append(f"Only trials with at least {ma.min_duration_weeks:g} weeks of treatment.")
+            lines.append(f"Only trials with at least {fmt.as_printed(ma.min_duration_weeks)} weeks of treatment.")
         return lines
 
     # -------------------------------------------------------------- sections
@@ -129,13 +130,13 @@ class Report:
         frame = s[list(cols)].rename(columns=cols)
         arm = s["route"] == "arm_level"
         if ma.kind == "binary":
-            frame["Baclofen events/total"] = [f"{a:g}/{n:g}" if k else "—" for a, n, k in zip(s["ai"], s["n1i"], arm)]
-            frame["Control events/total"] = [f"{c:g}/{n:g}" if k else "—" for c, n, k in zip(s["ci"], s["n2i"], arm)]
+            frame["Baclofen events/total"] = [f"{fmt.as_printed(a)}/{fmt.as_printed(n)}" if k else "—" for a, n, k in zip(s["ai"], s["n1i"], arm)]
+            frame["Control events/total"] = [f"{fmt.as_printed(c)}/{fmt.as_printed(n)}" if k else "—" for c, n, k in zip(s["ci"], s["n2i"], arm)]
         elif ma.kind == "continuous":
-            frame["Baclofen mean (SD) n"] = [f"{m:.1f} ({sd:.1f}) {n:g}" if k else "—" for m, sd, n, k in zip(s["m1i"], s["sd1i"], s["n1i"], arm)]
-            frame["Control mean (SD) n"] = [f"{m:.1f} ({sd:.1f}) {n:g}" if k else "—" for m, sd, n, k in zip(s["m2i"], s["sd2i"], s["n2i"], arm)]
-        frame["Participants"] = [f"{p:g}" for p in s["participants"]]
-        frame[f"{ma.measure} (95% CI)"] = [f"{ma.scale(y):.2f} ({ma.scale(lo):.2f} to {ma.scale(hi):.2f})"
+            frame["Baclofen mean (SD) n"] = [f"{fmt.number(m, 1)} ({fmt.number(sd, 1)}) {fmt.as_printed(n)}" if k else "—" for m, sd, n, k in zip(s["m1i"], s["sd1i"], s["n1i"], arm)]
+            frame["Control mean (SD) n"] = [f"{fmt.number(m, 1)} ({fmt.number(sd, 1)}) {fmt.as_printed(n)}" if k else "—" for m, sd, n, k in zip(s["m2i"], s["sd2i"], s["n2i"], arm)]
+        frame["Participants"] = [fmt.as_printed(p) for p in s["participants"]]
+        frame[f"{ma.measure} (95% CI)"] = [f"{fmt.number(ma.scale(y))} ({fmt.number(ma.scale(lo))} to {fmt.number(ma.scale(hi))})"
                                            for y, lo, hi in zip(s["yi"], s["ci_low"], s["ci_high"])]
         frame["Data from"] = s["source_outcome"]
         frame["Route"] = [r.replace("_", " ") for r in s["route"]]
@@ -144,7 +145,7 @@ class Report:
                           for d, w, sec, z in zip(s["derived"].astype(bool), s["weak"].astype(bool), s["secondary"].astype(bool),
                                                   s["corrected"].astype(bool))]
         frame["How the number was reached"] = s["conversion"].fillna("")
-        table(frame, caption=f"Comparisons pooled ({subset_label(ma)})", formats={"Week": "g"})
+        table(frame, caption=f"Comparisons pooled ({subset_label(ma)})", formats={"Week": fmt.as_printed})
         if not ma.dropped.empty:
             note("Left out by the zero-cell rule: " + "; ".join(f"{esc(r.label)} ({esc(r.dropped)})" for r in ma.dropped.itertuples()))
 
@@ -165,7 +166,7 @@ class Report:
         md(f"PRISMA-style account: {counts.get('in this analysis', 0)} of {len(flow)} randomized trials in the data package are in; "
            "each one that is not is listed with the reason.")
         table(flow.drop(columns=["study_id"]), caption="Every randomized trial of baclofen for alcohol dependence: in this analysis, or why not",
-              formats={"Year": "d", "Randomized": "d"})
+              formats={"Year": fmt.year, "Randomized": fmt.count})
 
     def sensitivity(self) -> None:
         """The pooled result without derived counts, without weak conversions, and with per-arm data only."""
@@ -183,9 +184,9 @@ class Report:
             rows.append({"Analysis": name, "Trials": m.studies["study_id"].nunique() if not m.studies.empty else 0,
                          "Participants": m.n_participants,
                          f"{ma.measure} (95% CI)": "not pooled" if r is None else
-                         f"{m.scale(r.estimate):.2f} ({m.scale(r.ci_low):.2f} to {m.scale(r.ci_high):.2f})",
+                         f"{fmt.number(m.scale(r.estimate))} ({fmt.number(m.scale(r.ci_low))} to {fmt.number(m.scale(r.ci_high))})",
                          "95% prediction interval": "" if r is None or r.method not in meta.RANDOM_METHODS else
-                         f"{m.scale(r.pi_low):.2f} to {m.scale(r.pi_high):.2f}"})
+                         f"{fmt.number(m.scale(r.pi_low))} to {fmt.number(m.scale(r.pi_high))}"})
         table(pd.DataFrame(rows), caption=f"Sensitivity analyses ({subset_label(ma)})")
         note("Derived counts: events computed from a printed percentage and its denominator. Weak conversions rest on an assumption "
              "beyond the printed numbers: equal group sizes, a z from a p-value alone, a hazard ratio read as an odds ratio"
@@ -207,15 +208,15 @@ class Report:
             return
         rows = [
             ("Comparisons (k)", f"{r.k}"), ("Participants", f"{ma.n_participants}"),
-            (f"Pooled {ma.measure} (95% CI)", f"{ma.scale(r.estimate):.3f} ({ma.scale(r.ci_low):.3f} to {ma.scale(r.ci_high):.3f})"),
-            (f"{'t' if r.hksj else 'z'}, p", f"{r.stat:.2f}, {r.p:.4f}"),
+            (f"Pooled {ma.measure} (95% CI)", f"{fmt.number(ma.scale(r.estimate), 3)} ({fmt.number(ma.scale(r.ci_low), 3)} to {fmt.number(ma.scale(r.ci_high), 3)})"),
+            (f"{'t' if r.hksj else 'z'}, p", f"{fmt.number(r.stat)}, {fmt.p_only(r.p)}"),
         ]
         if r.method in meta.METHODS[2:]:
-            rows.append(("95% prediction interval", f"{ma.scale(r.pi_low):.3f} to {ma.scale(r.pi_high):.3f}"))
-        rows += [("τ², τ", f"{r.tau2:.4f}, {r.tau:.4f}"), ("Q (df), p", f"{r.q:.2f} ({r.q_df}), {r.q_p:.4f}"),
-                 ("I², H²", f"{r.i2:.1f}%, {r.h2:.2f}")]
+            rows.append(("95% prediction interval", f"{fmt.number(ma.scale(r.pi_low), 3)} to {fmt.number(ma.scale(r.pi_high), 3)}"))
+        rows += [("τ², τ", f"{fmt.significant(r.tau2)}, {fmt.significant(r.tau)}"), ("Q (df), p", f"{fmt.number(r.q)} ({r.q_df}), {fmt.p_only(r.q_p)}"),
+                 ("I², H²", f"{fmt.number(r.i2, 1)}%, {fmt.number(r.h2)}")]
         if ma.ratio:
-            rows.append(("Log-scale estimate (SE)", f"{r.estimate:.4f} ({r.se:.4f})"))
+            rows.append(("Log-scale estimate (SE)", f"{fmt.significant(r.estimate, 4)} ({fmt.significant(r.se, 4)})"))
         table(pd.DataFrame(rows, columns=["Statistic", "Value"]), caption=ma.model_name())
 
     def subgroups(self) -> None:
@@ -225,15 +226,15 @@ class Report:
             return
         ma = self.ma
         frame = sg.groups.rename(columns={"band": "Dose band", "k": "Comparisons", "studies": "Trials", "participants": "Participants"})
-        frame[f"{ma.measure} (95% CI)"] = [f"{e:.2f} ({lo:.2f} to {hi:.2f})" for e, lo, hi in zip(sg.groups["estimate"], sg.groups["ci_low"], sg.groups["ci_high"])]
-        frame["I² (%)"] = [("" if pd.isna(i) else f"{i:.0f}") for i in sg.groups["i2"]]
+        frame[f"{ma.measure} (95% CI)"] = [f"{fmt.number(e)} ({fmt.number(lo)} to {fmt.number(hi)})" for e, lo, hi in zip(sg.groups["estimate"], sg.groups["ci_low"], sg.groups["ci_high"])]
+        frame["I² (%)"] = [("" if pd.isna(i) else fmt.number(i, 0)) for i in sg.groups["i2"]]
         table(frame[["Dose band", "Comparisons", "Trials", "Participants", f"{ma.measure} (95% CI)", "I² (%)"]],
-              caption=f"Subgroups by arm target dose, threshold {self.dose_threshold:g} mg/day")
+              caption=f"Subgroups by arm target dose, threshold {fmt.dose(self.dose_threshold)}")
         figure(plots.subgroup_forest(sg, ma), "subgroups", self.figs, alt="Subgroup forest plot by dose band")
         if sg.q_between is None:
             md("Test for subgroup differences: not possible (only one dose band has data).")
         else:
-            md(f"Test for subgroup differences: Chi² = {sg.q_between:.2f}, df = {sg.df_between} (P = {sg.p_between:.3f}).")
+            md(f"Test for subgroup differences: Chi² = {fmt.number(sg.q_between)}, df = {sg.df_between} ({fmt.p_value(sg.p_between)}).")
 
     def leave_one_out(self) -> None:
         ma = self.ma
@@ -243,8 +244,8 @@ class Report:
         loo = meta.leave_one_out(ma)
         frame = pd.DataFrame({
             "Omitted": loo["label"], "k": loo["k"],
-            f"{ma.measure} (95% CI)": [f"{e:.2f} ({lo:.2f} to {hi:.2f})" for e, lo, hi in zip(loo["estimate"], loo["ci_low"], loo["ci_high"])],
-            "τ²": [f"{t:.3f}" for t in loo["tau2"]], "I² (%)": [f"{i:.0f}" for i in loo["i2"]],
+            f"{ma.measure} (95% CI)": [f"{fmt.number(e)} ({fmt.number(lo)} to {fmt.number(hi)})" for e, lo, hi in zip(loo["estimate"], loo["ci_low"], loo["ci_high"])],
+            "τ²": [fmt.significant(t) for t in loo["tau2"]], "I² (%)": [fmt.number(i, 0) for i in loo["i2"]],
         })
         table(frame, caption="Leave-one-out: the pooled estimate without each trial")
 
@@ -263,7 +264,7 @@ class Report:
             md(f"Funnel plot and Egger test: {esc(test.reason)}.")
             return
         figure(plots.funnel(ma), "funnel", self.figs, alt="Funnel plot")
-        md(f"Egger regression test: intercept {test.intercept:.2f} (SE {test.se:.2f}), P = {test.p:.3f}.")
+        md(f"Egger regression test: intercept {fmt.number(test.intercept)} (SE {fmt.number(test.se)}), {fmt.p_value(test.p)}.")
 
     def summary_of_findings(self) -> None:
         """GRADE-style table over every outcome with data from at least two trials, with this report's settings."""
@@ -279,7 +280,7 @@ class Report:
             if ma.kind == "overview":
                 r, s = ma.result, ma.studies
                 rows.append({"Outcome": d["label"], "Risk or mean with placebo": "—",
-                             "With baclofen": f"SMD {r.estimate:+.2f} ({r.ci_low:+.2f} to {r.ci_high:+.2f})", "Relative effect (95% CI)": "—",
+                             "With baclofen": f"SMD {fmt.signed(r.estimate)} ({fmt.signed(r.ci_low)} to {fmt.signed(r.ci_high)})", "Relative effect (95% CI)": "—",
                              "Participants (trials)": f"{ma.n_participants} ({s['study_id'].nunique()})",
                              "Certainty": "not assessed" + ("; downgrade signals: inconsistency" if r.i2 >= 50 else "")})
                 continue
@@ -292,15 +293,15 @@ class Report:
                 acr = float(arm["ci"].sum() / arm["n2i"].sum())
                 risk = {"RR": lambda x: acr * math.exp(x), "OR": lambda x: acr * math.exp(x) / (1 - acr + acr * math.exp(x)),
                         "RD": lambda x: acr + x}[ma.measure]
-                control = f"{1000 * acr:.0f} per 1000"
-                treated = f"{1000 * risk(r.estimate):.0f} per 1000 ({1000 * risk(r.ci_low):.0f} to {1000 * risk(r.ci_high):.0f})"
+                control = f"{fmt.number(1000 * acr, 0)} per 1000"
+                treated = f"{fmt.number(1000 * risk(r.estimate), 0)} per 1000 ({fmt.number(1000 * risk(r.ci_low), 0)} to {fmt.number(1000 * risk(r.ci_high), 0)})"
             else:
-                control = f"mean {float(np.average(arm['m2i'], weights=arm['n2i'])):.1f}" if not arm.empty else "—"
-                treated = f"{ma.measure} {r.estimate:+.2f} ({r.ci_low:+.2f} to {r.ci_high:+.2f})"
-            relative = f"{ma.measure} {ma.scale(r.estimate):.2f} ({ma.scale(r.ci_low):.2f} to {ma.scale(r.ci_high):.2f})" if ma.ratio else "—"
+                control = f"mean {fmt.number(float(np.average(arm['m2i'], weights=arm['n2i'])), 1)}" if not arm.empty else "—"
+                treated = f"{ma.measure} {fmt.signed(r.estimate)} ({fmt.signed(r.ci_low)} to {fmt.signed(r.ci_high)})"
+            relative = f"{ma.measure} {fmt.number(ma.scale(r.estimate))} ({fmt.number(ma.scale(r.ci_low))} to {fmt.number(ma.scale(r.ci_high))})" if ma.ratio else "—"
             signals = []
             if r.i2 >= 50:
-                signals.append(f"inconsistency (I² {r.i2:.0f}%)")
+                signals.append(f"inconsistency (I² {fmt.number(r.i2, 0)}%)")
             if r.ci_low <= 0 <= r.ci_high if not ma.ratio else r.ci_low <= 0 <= r.ci_high:
                 signals.append("imprecision (CI includes no effect)")
             if ma.kind == "binary" and float(arm["ai"].sum() + arm["ci"].sum()) < 300:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import pandas as pd
 
@@ -13,8 +14,13 @@ from baclofen_evidence import robustness_plots as rp
 from baclofen_evidence.headline import publish_headline
 from baclofen_evidence.parameters import ParameterError
 from baclofen_evidence.sections.common import bullets, esc, evidence, figure, figures_folder, md, note, table
+from baclofen_evidence import formatting as fmt
 
 INFLUENTIAL = 3  # trials named in the text, per measure
+
+
+THREE_DECIMALS = partial(fmt.number, digits=3)  # shifts in SMD are hundredths: a third decimal shows them
+ONE_DECIMAL = partial(fmt.number, digits=1)
 
 
 @dataclass
@@ -55,8 +61,8 @@ class Report:
             publish_headline("Robustness: no specification could be estimated")
             return
         top = mvm.choice_effects(self.mv).iloc[0]
-        publish_headline(f"Across {s['specifications']} defensible analyses, {s['share_favouring_baclofen']:.0%} favour baclofen and "
-                         f"{s['share_ci_excludes_null']:.0%} have a 95% CI that excludes no effect (median SMD {s['median_estimate']:.2f}); "
+        publish_headline(f"Across {s['specifications']} defensible analyses, {fmt.percent(s['share_favouring_baclofen'])} favour baclofen and "
+                         f"{fmt.percent(s['share_ci_excludes_null'])} have a 95% CI that excludes no effect (median SMD {fmt.number(s['median_estimate'])}); "
                          f"the choice of {top['choice']} moves the answer most")
 
     def defaults(self) -> None:
@@ -64,7 +70,7 @@ class Report:
         res = self.gosh.get(first, {}).get(self.gosh_method)
         lines = [
             f"GOSH (Olkin, Dahabreh & Trikalinos 2012): the model fitted to every subset of the trials of an analysis; all "
-            f"subsets up to {self.max_subsets:,}, above that a random sample of {self.max_subsets:,} (seed {self.seed}), as R "
+            f"subsets up to {fmt.count(self.max_subsets)}, above that a random sample of {fmt.count(self.max_subsets)} (seed {self.seed}), as R "
             f"metafor's gosh() does: with the default limit, sampling takes over from k = 20 trials.",
             f"GOSH models: FE, DL, REML and PM for {esc(first)}; {esc(self.gosh_method)} for the other analyses. Per subset: k, "
             "estimate, SE, τ², I², H² and Q, equal to metafor's gosh() to 1e-6 (tests/test_gosh_reference.py).",
@@ -93,7 +99,7 @@ class Report:
                  "Median estimate": float(r.stats.loc[r.stats["k"] >= 2, "estimate"].median()),
                  "Median I² (%)": float(r.stats.loc[r.stats["k"] >= 2, "i2"].median())} for m, r in self.gosh[first].items()]
         table(pd.DataFrame(rows), caption=f"GOSH of {ma.outcome_label}: every model (subsets of 2 or more trials in the medians)",
-              formats={"Median estimate": ".3f", "Median I² (%)": ".1f"})
+              formats={"Median estimate": THREE_DECIMALS, "Median I² (%)": ONE_DECIMAL})
 
     def gosh_trials(self) -> None:
         first = self.outcomes[0]
@@ -112,13 +118,13 @@ class Report:
                               "Shift in estimate": inf["shift_estimate"], "Mean I² with (%)": inf["mean_i2_with"],
                               "without (%)": inf["mean_i2_without"], "Shift in I² (points)": inf["shift_i2"]})
         table(shown, caption=f"Influence of each trial on {ma.outcome_label} ({res.method}; subsets of 2 or more trials)",
-              formats={c: ".3f" for c in ("Mean estimate with", "without", "Shift in estimate")} |
-                      {c: ".1f" for c in ("Mean I² with (%)", "without (%)", "Shift in I² (points)")})
+              formats={c: THREE_DECIMALS for c in ("Mean estimate with", "without", "Shift in estimate")} |
+                      {c: ONE_DECIMAL for c in ("Mean I² with (%)", "without (%)", "Shift in I² (points)")})
         est = gosh.most_influential(inf, "shift_estimate", INFLUENTIAL)
         het = gosh.most_influential(inf, "shift_i2", INFLUENTIAL)
-        md("**Shift the estimate most:** " + "; ".join(f"{esc(self.labels.get(r.study, r.study))} ({r.shift_estimate:+.3f})"
+        md("**Shift the estimate most:** " + "; ".join(f"{esc(self.labels.get(r.study, r.study))} ({fmt.signed(r.shift_estimate, 3)})"
                                                        for r in est.itertuples())
-           + ". **Shift the heterogeneity most:** " + "; ".join(f"{esc(self.labels.get(r.study, r.study))} ({r.shift_i2:+.1f} points of I²)"
+           + ". **Shift the heterogeneity most:** " + "; ".join(f"{esc(self.labels.get(r.study, r.study))} ({fmt.signed(r.shift_i2, 1)} points of I²)"
                                                                 for r in het.itertuples()) + ".")
 
     def gosh_other(self) -> None:
@@ -147,20 +153,20 @@ class Report:
     def multiverse_summary(self) -> None:
         mv, s = self.mv, self.mv.summary()
         md(f"The grid crosses {len(mvm.FILTERS) + len(mv.trials_left_out)} trial sets, {len(mvm.OUTCOMES)} outcomes, "
-           f"{len(mvm.ESTIMATORS)} estimators, with and without HKSJ, and {len(mvm.DOSE_BANDS)} dose bands: **{s['grid']:,} "
-           f"combinations**, of which **{s['dropped']:,} were dropped** and **{s['specifications']} analysed**.")
+           f"{len(mvm.ESTIMATORS)} estimators, with and without HKSJ, and {len(mvm.DOSE_BANDS)} dose bands: **{fmt.count(s['grid'])} "
+           f"combinations**, of which **{fmt.count(s['dropped'])} were dropped** and **{s['specifications']} analysed**.")
         table(mv.drop_reasons().rename(columns={"reason": "Why dropped", "specifications": "Combinations"}),
               caption="Combinations dropped, by reason")
         if not mv.n:
             return
-        md(f"**{s['share_favouring_baclofen']:.0%}** of the specifications favour baclofen (SMD > 0); **{s['share_ci_excludes_null']:.0%}** "
-           f"have a 95% CI that excludes no effect ({s['share_ci_excludes_null_favouring']:.0%} excluding it in baclofen's favour). "
-           f"Median SMD {s['median_estimate']:.2f}, from {s['min_estimate']:.2f} to {s['max_estimate']:.2f}.")
+        md(f"**{fmt.percent(s['share_favouring_baclofen'])}** of the specifications favour baclofen (SMD > 0); **{fmt.percent(s['share_ci_excludes_null'])}** "
+           f"have a 95% CI that excludes no effect ({fmt.percent(s['share_ci_excludes_null_favouring'])} excluding it in baclofen's favour). "
+           f"Median SMD {fmt.number(s['median_estimate'])}, from {fmt.number(s['min_estimate'])} to {fmt.number(s['max_estimate'])}.")
         summary = mvm.level_summary(mv).rename(columns={"choice": "Choice", "level": "Option", "specifications": "Specifications",
                                                         "median_estimate": "Median SMD", "share_favouring": "Share favouring",
                                                         "share_ci_excludes_null": "Share CI excludes 0"})
-        table(summary, caption="Each option of each choice", formats={"Median SMD": ".2f", "Share favouring": ".0%",
-                                                                       "Share CI excludes 0": ".0%"})
+        table(summary, caption="Each option of each choice", formats={"Median SMD": fmt.number, "Share favouring": fmt.percent,
+                                                                       "Share CI excludes 0": fmt.percent})
 
     def choices(self) -> None:
         mv = self.mv
@@ -170,17 +176,17 @@ class Report:
         top = eff.iloc[0]
         flips = eff.sort_values("share_verdict_flips", ascending=False, kind="stable").iloc[0]
         md(f"**The choice of {esc(top['choice'])} moves the estimate most**: changing it alone, others fixed, shifts the SMD by "
-           f"{top['mean_abs_shift']:.2f} on average (at most {top['max_abs_shift']:.2f}). The choice that most often changes whether "
-           f"the 95% CI excludes no effect is **{esc(flips['choice'])}** ({flips['share_verdict_flips']:.0%} of pairs).")
+           f"{fmt.number(top['mean_abs_shift'])} on average (at most {fmt.number(top['max_abs_shift'])}). The choice that most often changes whether "
+           f"the 95% CI excludes no effect is **{esc(flips['choice'])}** ({fmt.percent(flips['share_verdict_flips'])} of pairs).")
         table(eff.rename(columns={"choice": "Choice", "pairs": "Pairs differing in it alone", "mean_abs_shift": "Mean |shift| (SMD)",
                                   "max_abs_shift": "Largest |shift|", "share_verdict_flips": "Share of pairs whose verdict differs"}),
               caption="How much each single choice moves the answer",
-              formats={"Mean |shift| (SMD)": ".3f", "Largest |shift|": ".3f", "Share of pairs whose verdict differs": ".0%"})
+              formats={"Mean |shift| (SMD)": THREE_DECIMALS, "Largest |shift|": THREE_DECIMALS, "Share of pairs whose verdict differs": fmt.percent})
         shifts = mvm.level_shifts(mv).head(10)
         table(shifts.rename(columns={"choice": "Choice", "level": "Option", "default": "Against", "pairs": "Pairs",
                                      "mean_shift": "Mean shift (SMD)", "mean_abs_shift": "Mean |shift|",
                                      "share_verdict_flips": "Verdict differs"}),
               caption="The ten options that move the estimate most from the default analysis's choice",
-              formats={"Mean shift (SMD)": "+.3f", "Mean |shift|": ".3f", "Verdict differs": ".0%"})
+              formats={"Mean shift (SMD)": partial(fmt.signed, digits=3), "Mean |shift|": THREE_DECIMALS, "Verdict differs": fmt.percent})
         note("The default analysis is the overview synthesis of all trials, REML, Wald-type CI, all doses: the headline of the "
              "overview report. HKSJ changes the interval, never the estimate.")

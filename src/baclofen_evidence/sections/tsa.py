@@ -12,6 +12,7 @@ from baclofen_evidence import meta_analysis as meta
 from baclofen_evidence.headline import publish_headline
 from baclofen_evidence.parameters import ParameterError
 from baclofen_evidence.sections.common import bullets, esc, evidence, figure, figures_folder, md, note, table
+from baclofen_evidence import formatting as fmt
 
 VERDICT_WORDS = {
     "firm_benefit": "firm evidence of benefit", "firm_harm": "firm evidence of harm",
@@ -49,10 +50,10 @@ class Report:
 
     def headline(self) -> None:
         t = self.t
-        text = (f"{t.outcome_label}: {VERDICT_WORDS[t.verdict]}; {t.accrued:,.0f} of {t.ris_adjusted:,} required participants "
-                f"({t.fraction:.0%})")
+        text = (f"{t.outcome_label}: {VERDICT_WORDS[t.verdict]}; {fmt.count(t.accrued)} of {fmt.count(t.ris_adjusted)} required participants "
+                f"({fmt.percent(t.fraction)})")
         if self.left:
-            text += f"; the rest would cost about {self.price.amount:,.0f} {self.price.currency} at {self.price.label}'s cost per patient"
+            text += f"; the rest would cost about {fmt.money(self.price.amount, self.price.currency)} at {self.price.label}'s cost per patient"
         c = cov.coverage(self.ma)
         if c.thin:
             text += f"; it rests on {c.sentence()}"
@@ -66,7 +67,7 @@ class Report:
         lines += [
             f"Z-curve: after each trial, in order of publication, the meta-analysis is re-run ({esc(t.to_dict()['model'])}); "
             f"{esc(t.orientation())}. The TSA program uses DerSimonian-Laird; so do we by default (the meta-analysis reports use REML).",
-            f"Diversity D² = 1 - v_F/v_R from the same model (observed {t.d2_observed:.1%}); the RIS is divided by 1 - D².",
+            f"Diversity D² = 1 - v_F/v_R from the same model (observed {fmt.percent(t.d2_observed, 1)}); the RIS is divided by 1 - D².",
             "Efficacy boundaries: Lan-DeMets alpha spending of the O'Brien-Fleming type, alpha/2 per side, at the actual "
             "cumulative information fractions (participants / diversity-adjusted RIS); pinned to R rpact "
             "(getDesignGroupSequential, typeOfDesign asOF) to 1e-6.",
@@ -75,8 +76,8 @@ class Report:
             "RIS; looks where a one-sided design would have a negative bound get none, and their spending moves to later looks. "
             "The TSA program builds the wedge from the null and shifts it by a drift that closes it at the RIS; both leave the RIS "
             "uninflated, so the power at the RIS is slightly below 1 - beta, and the bounds can differ a little from the TSA program's.",
-            f"Looks: a trial adding under {tsa.MIN_LOOK_SHARE:.0%} of the RIS is not a separate look; a look that may spend under "
-            f"{tsa.ALPHA_FLOOR:g} of alpha has no reachable bound (above z = 4.9) and is not a look either; once the accrued "
+            f"Looks: a trial adding under {fmt.percent(tsa.MIN_LOOK_SHARE)} of the RIS is not a separate look; a look that may spend under "
+            f"{fmt.as_printed(tsa.ALPHA_FLOOR)} of alpha has no reachable bound (above z = 4.9) and is not a look either; once the accrued "
             "information passes the RIS, the RIS is the final look and later trials face the final bound.",
             "Verdict: the first look where the Z-curve crosses the alpha-spending boundary (firm evidence of benefit or harm) or "
             "enters the futility wedge (an effect of the anticipated size is rejected); otherwise inconclusive, with the "
@@ -91,24 +92,24 @@ class Report:
 
     def information_size(self) -> None:
         t, i = self.t, self.t.inputs
-        rows = [("alpha (two-sided)", f"{i.alpha:g}"), ("beta (1 - power)", f"{i.beta:g}")]
+        rows = [("alpha (two-sided)", fmt.as_printed(i.alpha)), ("beta (1 - power)", fmt.as_printed(i.beta))]
         if i.kind == "binary":
-            rows += [("control event proportion", f"{i.control_event_proportion:.3f}"),
-                     ("anticipated relative risk reduction", f"{i.rrr:.0%}"),
-                     ("intervention event proportion", f"{i.control_event_proportion * (1 - i.rrr):.3f}")]
+            rows += [("control event proportion", fmt.number(i.control_event_proportion, 3)),
+                     ("anticipated relative risk reduction", fmt.percent(i.rrr)),
+                     ("intervention event proportion", fmt.number(i.control_event_proportion * (1 - i.rrr), 3))]
             formula = "RIS = 4 (z<sub>1-α/2</sub> + z<sub>1-β</sub>)² p̄(1 - p̄) / (p<sub>c</sub> - p<sub>e</sub>)²"
         else:
-            rows += [("minimal relevant difference", f"{i.mird:g}"), ("SD", f"{i.sd:.3g}")]
+            rows += [("minimal relevant difference", fmt.as_printed(i.mird)), ("SD", fmt.significant(i.sd))]
             formula = "RIS = 4 (z<sub>1-α/2</sub> + z<sub>1-β</sub>)² σ² / δ²"
-        rows += [("RIS (participants)", f"{t.ris:,}"), ("diversity D²", f"{t.d2:.1%}"),
-                 ("diversity-adjusted RIS", f"{t.ris_adjusted:,}"), ("participants accrued", f"{t.accrued:,.0f}"),
-                 ("information fraction", f"{t.fraction:.1%}")]
+        rows += [("RIS (participants)", fmt.count(t.ris)), ("diversity D²", fmt.percent(t.d2, 1)),
+                 ("diversity-adjusted RIS", fmt.count(t.ris_adjusted)), ("participants accrued", fmt.count(t.accrued)),
+                 ("information fraction", fmt.percent(t.fraction, 1))]
         table(pd.DataFrame(rows, columns=["Quantity", "Value"]), caption="Required information size")
         md(f"{formula}, rounded up; diversity-adjusted RIS = RIS / (1 - D²).")
         if t.d2_observed == 0:
             sens = tsa.sensitivity(self.ev, t)
-            table(pd.DataFrame({"D²": [f"{r['d2']:.0%}" for r in sens], "Adjusted RIS": [f"{r['ris_adjusted']:,}" for r in sens],
-                                "Information fraction": [f"{r['fraction']:.1%}" for r in sens],
+            table(pd.DataFrame({"D²": [fmt.percent(r['d2']) for r in sens], "Adjusted RIS": [fmt.count(r['ris_adjusted']) for r in sens],
+                                "Information fraction": [fmt.percent(r['fraction'], 1) for r in sens],
                                 "Verdict": [r["verdict_text"] for r in sens]}),
                   caption="Sensitivity: the observed D² is 0, so the TSA is repeated with D² of 25% and 50%")
 
@@ -119,10 +120,10 @@ class Report:
     def looks(self) -> None:
         rows = []
         for look in self.t.looks:
-            rows.append({"Trial": look.label, "Year": str(look.year), "Participants": f"{look.participants:,.0f}",
-                         "Cumulative": f"{look.cumulative_participants:,.0f}", "Fraction of RIS": f"{look.fraction:.1%}",
-                         "Z": f"{look.z:.2f}", "Efficacy bound (±)": "" if look.z_efficacy is None else f"{look.z_efficacy:.3f}",
-                         "Futility bound (±)": "" if look.z_futility is None else f"{look.z_futility:.3f}",
+            rows.append({"Trial": look.label, "Year": str(look.year), "Participants": fmt.count(look.participants),
+                         "Cumulative": fmt.count(look.cumulative_participants), "Fraction of RIS": fmt.percent(look.fraction, 1),
+                         "Z": fmt.number(look.z), "Efficacy bound (±)": "" if look.z_efficacy is None else fmt.number(look.z_efficacy, 3),
+                         "Futility bound (±)": "" if look.z_futility is None else fmt.number(look.z_futility, 3),
                          "Note": look.note or ""})
         table(pd.DataFrame(rows), caption="The cumulative Z-curve, trial by trial")
 
@@ -133,8 +134,8 @@ class Report:
                  f"<b>What it rests on</b>: {esc(c.sentence())}."]
         if t.pooled:
             p = t.pooled
-            lines.append(f"Pooled {esc(t.measure)} ({esc(t.inputs.method)}): {p['estimate']:.2f} (95% CI {p['ci_low']:.2f} to "
-                         f"{p['ci_high']:.2f}).")
+            lines.append(f"Pooled {esc(t.measure)} ({esc(t.inputs.method)}): {fmt.number(p['estimate'])} (95% CI {fmt.number(p['ci_low'])} to "
+                         f"{fmt.number(p['ci_high'])}).")
         if c.thin:
             lines.append("Less than half of the participants randomized in the placebo-controlled trials enter this analysis: "
                          "a TSA verdict on it speaks for these trials, not for the whole evidence.")
@@ -142,16 +143,16 @@ class Report:
 
     def cost(self) -> None:
         p = self.price
-        md(f"**Remaining information**: {self.left:,} participants (diversity-adjusted RIS {self.t.ris_adjusted:,} minus "
-           f"{self.t.accrued:,.0f} accrued, floored at 0). At {esc(p.label)}'s {esc(p.basis)} per randomized patient "
-           f"({p.per_patient:,.0f} {esc(p.currency)}), settling it would cost about **{p.amount:,.0f} {esc(p.currency)}**.")
+        md(f"**Remaining information**: {fmt.count(self.left)} participants (diversity-adjusted RIS {fmt.count(self.t.ris_adjusted)} minus "
+           f"{fmt.count(self.t.accrued)} accrued, floored at 0). At {esc(p.label)}'s {esc(p.basis)} per randomized patient "
+           f"({esc(fmt.money(p.per_patient, p.currency))}), settling it would cost about **{esc(fmt.money(p.amount, p.currency))}**.")
         if self.t.verdict in ("firm_benefit", "firm_harm", "futility"):
             note("The Z-curve has already crossed a boundary, so TSA needs no more information for these trials; the amount is "
                  "what reaching the full RIS would cost, which matters when the trials pooled are a small part of the evidence.")
         rng = settling.price_range(self.ev, self.left, self.currency)
         table(pd.DataFrame({"Cost source": [r.cost_id for r in rng], "Trial": [r.label for r in rng], "Kind": [r.basis for r in rng],
-                            f"Per patient ({self.currency})": [f"{r.per_patient:,.0f}" for r in rng],
-                            f"Cost to settle ({self.currency})": [f"{r.amount:,.0f}" for r in rng],
+                            f"Per patient ({self.currency})": [fmt.count(r.per_patient) for r in rng],
+                            f"Cost to settle ({self.currency})": [fmt.count(r.amount) for r in rng],
                             "Conversion": [r.conversion or "none needed" for r in rng]}),
               caption="The cost to settle across every per-patient cost in the data package")
         note("A grant award is part of a trial's cost (the rest came from elsewhere), so it gives a lower bound. Amounts are "
@@ -165,9 +166,9 @@ class Report:
             md(f"The dose subgroups show no difference to power a trial for ({esc(d.why)}).")
             return
         p = settling.price(self.ev, d.ris, self.currency, self.cost_source)
-        md(f"**High against low dose**: {esc(d.why)}. A head-to-head trial powered to tell these apart (alpha {i.alpha:g} "
-           f"two-sided, power {1 - i.beta:.0%}) needs **{d.ris:,} participants**: about **{p.amount:,.0f} {esc(p.currency)}** at "
-           f"{esc(p.label)}'s cost per patient. The dose subgroups so far hold {d.participants_low:,} and {d.participants_high:,} "
+        md(f"**High against low dose**: {esc(d.why)}. A head-to-head trial powered to tell these apart (alpha {fmt.as_printed(i.alpha)} "
+           f"two-sided, power {fmt.percent(1 - i.beta)}) needs **{fmt.count(d.ris)} participants**: about **{esc(fmt.money(p.amount, p.currency))}** at "
+           f"{esc(p.label)}'s cost per patient. The dose subgroups so far hold {fmt.count(d.participants_low)} and {fmt.count(d.participants_high)} "
            "participants, in different trials (an indirect comparison).")
 
     def spent(self) -> None:
@@ -176,10 +177,10 @@ class Report:
             md("No trial budget is published in the data package.")
             return
         table(pd.DataFrame({"Trial": s.items["label"], "Kind": s.items["basis"],
-                            "Published": [f"{a:,.0f} {c}" for a, c in zip(s.items["source_amount"], s.items["source_currency"])],
-                            f"In {self.currency}": [f"{a:,.0f} {c}" for a, c in zip(s.items["amount"], s.items["currency"])],
+                            "Published": [fmt.money(a, c) for a, c in zip(s.items["source_amount"], s.items["source_currency"])],
+                            f"In {self.currency}": [fmt.money(a, c) for a, c in zip(s.items["amount"], s.items["currency"])],
                             "Source": s.items["ref_id"]}), caption="What the trials with a published budget cost")
         words = "at least " if s.lower_bound else ""
-        md(f"Known trial spending adds up to {words}**{s.total:,.0f} {esc(s.currency)}** "
+        md(f"Known trial spending adds up to {words}**{esc(fmt.money(s.total, s.currency))}** "
            f"({'a lower bound: some trials have only a grant award' if s.lower_bound else 'trial budgets only'}); "
-           f"settling the {esc(self.t.outcome_label.lower())} question would cost about {self.price.amount:,.0f} {esc(self.price.currency)} more.")
+           f"settling the {esc(self.t.outcome_label.lower())} question would cost about {esc(fmt.money(self.price.amount, self.price.currency))} more.")
