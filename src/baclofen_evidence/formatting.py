@@ -127,22 +127,23 @@ def effect(measure: str | None, estimate: Any, low: Any = None, high: Any = None
     return f"{head} ({interval(low, high, digits)})"
 
 
-def money(amount: Any, currency: str, missing: str = "") -> str:
-    """An amount with its currency code, rounded to whole units: '4,375 USD'."""
+def money(amount: Any, currency: str, missing: str = "", digits: int = 0) -> str:
+    """An amount with its currency code, rounded to whole units: '4,375 USD' (`digits` for small sums
+    such as a few pounds of tablets: '1.43 USD')."""
     amount = _plain(amount)
     if is_missing(amount):
         return missing
-    return f"{amount:,.0f} {currency}"
+    return f"{amount:,.{digits}f} {currency}"
 
 
-def money_range(low: Any, high: Any, currency: str, missing: str = "") -> str:
+def money_range(low: Any, high: Any, currency: str, missing: str = "", digits: int = 0) -> str:
     """'12 to 310 USD'; a single figure when both ends agree."""
     low, high = _plain(low), _plain(high)
     if is_missing(low) or is_missing(high):
         return missing
-    if round(low) == round(high):
-        return money(low, currency)
-    return f"{low:,.0f} to {high:,.0f} {currency}"
+    if round(low, digits) == round(high, digits):
+        return money(low, currency, digits=digits)
+    return f"{low:,.{digits}f} to {high:,.{digits}f} {currency}"
 
 
 def dose(mg_per_day: Any, missing: str = "") -> str:
