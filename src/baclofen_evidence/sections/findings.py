@@ -132,6 +132,8 @@ def synthesis_text(s: facts.Synthesis) -> str:
         parts.append(f" {link(TSA_REPORT[s.outcome_id], 'Trial sequential analysis')}{approx}: "
                      f"{TSA_WORDS.get(s.tsa_verdict, esc(s.tsa_verdict))}, with {fmt.percent(s.tsa_fraction)} of the information "
                      f"needed{firm_but_thin}.")
+    elif s.tsa_missing:
+        parts.append(f" Trial sequential analysis: not run ({esc(s.tsa_missing)}).")
     return "".join(parts)
 
 
