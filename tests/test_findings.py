@@ -199,3 +199,17 @@ def test_a_package_where_an_outcome_cannot_be_pooled_still_reads(monkeypatch, pa
     dropout = by_outcome(f)["dropout"]
     assert not dropout.pooled and "Dropout</b></a>: not pooled" in shown["text"]
     assert costs.DEFAULT_CURRENCY in shown["text"]
+
+
+def test_the_short_answer_names_each_doubt_the_numbers_give(found):
+    text = page_module.in_short(found)
+    assert text.startswith("<b>In short:</b> taken together, the trials point to a benefit of baclofen")
+    assert "a new trial could find no benefit" in text and "only 45% of the defensible ways" in text
+    assert "complete abstinence, return to any drinking rest on less than half" in text
+    o = by_outcome(found)[meta.OVERVIEW]
+    settled = dataclasses.replace(found, syntheses=[dataclasses.replace(o, pi_low=0.1, pi_high=0.9)] + found.syntheses[1:],
+                                  robustness=dataclasses.replace(found.robustness, share_significant_favouring=0.9))
+    assert "a new trial could find no benefit" not in page_module.in_short(settled)
+    assert "defensible ways" not in page_module.in_short(settled)
+    null = dataclasses.replace(found, syntheses=[dataclasses.replace(o, ci_low=-0.1)] + found.syntheses[1:])
+    assert "do not show that baclofen does better" in page_module.in_short(null)

@@ -130,11 +130,38 @@ def synthesis_text(s: facts.Synthesis) -> str:
         firm_but_thin = (" — but on less than half of the randomized participants, so it settles little"
                          if s.tsa_verdict.startswith("firm") and c.thin else "")
         parts.append(f" {link(TSA_REPORT[s.outcome_id], 'Trial sequential analysis')}{approx}: "
-                     f"{TSA_WORDS.get(s.tsa_verdict, esc(s.tsa_verdict))}, with {fmt.percent(s.tsa_fraction)} of the information "
-                     f"needed{firm_but_thin}.")
+                     f"{TSA_WORDS.get(s.tsa_verdict, esc(s.tsa_verdict))}, after {fmt.percent(s.tsa_fraction)} of the information "
+                     f"it needs{firm_but_thin}.")
     elif s.tsa_missing:
         parts.append(f" Trial sequential analysis: not run ({esc(s.tsa_missing)}).")
     return "".join(parts)
+
+
+def in_short(f: facts.Findings) -> str:
+    """The answer in one sentence: the overview's direction, then each reason for doubt the numbers give."""
+    overview = f.syntheses[0]
+    if not overview.pooled:
+        return f"<b>In short:</b> the trials could not be pooled on their main drinking outcomes ({esc(overview.reason_not_pooled)})."
+    if overview.ci_excludes_null and overview.favours() == "baclofen":
+        lead = "taken together, the trials point to a benefit of baclofen over placebo"
+    elif overview.ci_excludes_null:
+        lead = "taken together, the trials point to placebo doing better than baclofen"
+    else:
+        lead = "taken together, the trials do not show that baclofen does better than placebo"
+    doubts = []
+    if not overview.pi_excludes_null:
+        doubts.append("the trials disagree so much that a new trial could find no benefit")
+    r = f.robustness
+    if r.specifications and r.share_significant_favouring is not None and r.share_significant_favouring <= 0.5:
+        doubts.append(f"only {fmt.percent(r.share_significant_favouring)} of the defensible ways to analyse them exclude no effect")
+    thin = [s.label for s in f.syntheses if s.pooled and s.coverage.thin]
+    if thin:
+        doubts.append(f"{_names([x.lower() for x in thin])} rest on less than half of the randomized participants")
+    firm = [s for s in f.syntheses if s.tsa_verdict in ("firm_benefit", "firm_harm") and not s.coverage.thin]
+    if not firm:
+        doubts.append("no trial sequential analysis reaches a firm verdict on a broad base of trials")
+    tail = (", but " + "; ".join(doubts)) if doubts else ""
+    return f"<b>In short:</b> {lead}{tail}."
 
 
 @dataclass
@@ -192,6 +219,7 @@ class FindingsPage:
                   f"still do with the interval advised when trials are few ({_names([s.label for s in robust])}); "
                   f"{_of(len(predicted), len(syn))} have a prediction interval that excludes no effect "
                   f"({_names([s.label for s in predicted])}), the test of whether the next trial would also find benefit.")
+        paragraph(in_short(self.f))
         items([synthesis_text(s) for s in self.f.syntheses])
         r = self.f.robustness
         if r.specifications:
