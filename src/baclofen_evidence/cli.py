@@ -172,7 +172,7 @@ def cmd_costs(args: argparse.Namespace) -> int:
             for r in records],
         f"trial budget per patient ({args.currency})": [
             "" if r["budget_source"] is None
-            else f"{fmt.money(r['trial_budget_per_patient'], r['currency'], missing='not converted')} ({r['budget_basis']})"
+            else f"{fmt.money(r['trial_budget_per_patient'], r['currency'], missing='not converted')}, {r['budget_basis']}"
             for r in records],
         "notes": table["notes"],
     })

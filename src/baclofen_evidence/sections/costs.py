@@ -85,7 +85,7 @@ class Report:
             md("No trial budget or grant award is published for any trial in the package.")
             return
         frame = pd.DataFrame({"Trial": b["label"], "Basis": b["basis"], "Amount": [f"{a:,.0f} {c}" for a, c in zip(b["source_amount"], b["source_currency"])],
-                              "Year": b["price_year"], "Randomized": b["n_randomized"],
+                              "Year": [fmt.year(y) for y in b["price_year"]], "Randomized": [fmt.count(n) for n in b["n_randomized"]],
                               f"Per patient ({self.currency})": [self._per_patient(r) for r in b.itertuples()],
                               "Source": b["ref_id"]})
         table(frame, caption="Published trial budgets and grant awards")

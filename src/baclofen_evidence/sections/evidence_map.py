@@ -101,7 +101,7 @@ class Report:
                 c = per_patient.loc[r.study_id]
                 drug = fmt.money_range(c["drug_cost_low"], c["drug_cost_high"], c["currency"], digits=2)
                 if isinstance(c["budget_source"], str):
-                    budget = f"{fmt.money(c['trial_budget_per_patient'], c['currency'], missing='not converted')} ({c['budget_basis']})"
+                    budget = f"{fmt.money(c['trial_budget_per_patient'], c['currency'], missing='not converted')}, {c['budget_basis']}"
             ids = "; ".join(x for x in (f"doi:{r.doi}" if not pd.isna(r.doi) else "", f"PMID {r.pmid}" if not pd.isna(r.pmid) else "",
                                          r.registration if not pd.isna(r.registration) else "") if x)
             rows.append({
