@@ -123,3 +123,11 @@ def test_budget_per_patient_converts_across_currencies_or_says_why(ev):
 def test_one_price_source_narrows_the_range_to_that_price(ev):
     d = costs.drug_cost_range(ev, "EUR", "fr_generic_2016").set_index("study_id").loc["addolorato2007"]
     assert d["drug_cost_low"] == d["drug_cost_high"] == pytest.approx(21.672)  # 2520 x 2.58 / 300, no conversion
+
+
+def test_a_currency_the_rate_table_never_reaches_leaves_every_amount_empty_and_says_why(ev):
+    # exchange_rates.csv holds no CAD row in any year: nothing can be shown in CAD, and each row says so
+    table = costs.cost_per_patient(ev, "CAD")
+    assert table["drug_cost_low"].isna().all() and table["trial_budget_per_patient"].isna().all()
+    assert (table["drug_prices_used"].dropna() == 0).all() and set(table["currency"]) == {"CAD"}
+    assert table["notes"].str.contains("not converted: no GBP->CAD rate for 2018").all()

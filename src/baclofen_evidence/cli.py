@@ -165,7 +165,8 @@ def cmd_costs(args: argparse.Namespace) -> int:
     shown = pd.DataFrame({
         "study_id": table["study_id"],
         f"drug cost per patient ({args.currency})": [
-            fmt.money_range(r["drug_cost_low"], r["drug_cost_high"], r["currency"], missing="not priced", digits=2)
+            fmt.money_range(r["drug_cost_low"], r["drug_cost_high"], r["currency"], digits=2,
+                            missing="not converted" if r["drug_prices_used"] == 0 else "no dose or duration")
             for r in records],
         "cheapest / dearest price": [
             "" if r["drug_cost_low_source"] is None else f"{r['drug_cost_low_source']} / {r['drug_cost_high_source']}"

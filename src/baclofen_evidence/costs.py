@@ -282,6 +282,7 @@ def cost_per_patient(ev: Evidence, currency: str = DEFAULT_CURRENCY, price_id: s
             "study_id": s.study_id, "label": s.label,
             "drug_cost_low": math.nan if d is None else d["drug_cost_low"], "drug_cost_low_source": None if d is None else d["low_source"],
             "drug_cost_high": math.nan if d is None else d["drug_cost_high"], "drug_cost_high_source": None if d is None else d["high_source"],
+            "drug_prices_used": None if d is None else int(d["prices_used"]),  # 0: a regimen, but no price converts
             "trial_budget_per_patient": math.nan if b is None else b["cost_per_patient"],
             "budget_basis": None if b is None else b["basis"], "budget_source": None if b is None else b["cost_id"],
             "currency": currency, "notes": "; ".join(notes) or None,

@@ -99,7 +99,8 @@ class Report:
             drug, budget = "", ""
             if r.study_id in per_patient.index:
                 c = per_patient.loc[r.study_id]
-                drug = fmt.money_range(c["drug_cost_low"], c["drug_cost_high"], c["currency"], digits=2)
+                drug = fmt.money_range(c["drug_cost_low"], c["drug_cost_high"], c["currency"], digits=2,
+                                       missing="not converted" if c["drug_prices_used"] == 0 else "")
                 if isinstance(c["budget_source"], str):
                     budget = f"{fmt.money(c['trial_budget_per_patient'], c['currency'], missing='not converted')}, {c['budget_basis']}"
             ids = "; ".join(x for x in (f"doi:{r.doi}" if not pd.isna(r.doi) else "", f"PMID {r.pmid}" if not pd.isna(r.pmid) else "",
@@ -117,7 +118,7 @@ class Report:
         table(pd.DataFrame(rows), caption="Every study: dose, size, drug cost and trial budget per patient, and direction of effect")
         prices = costs.drug_prices(self.ev)
         which = (f"priced with {esc(self.price_source)} only" if self.price_source
-                 else f"from the cheapest to the dearest of the {fmt.count(len(prices))} prices in costs.csv ({esc(', '.join(prices['cost_id']))})")
+                 else f"from the cheapest to the dearest of the prices in costs.csv ({esc(', '.join(prices['cost_id']))})")
         note(f"Drug cost per patient: the baclofen bought for one patient at the study's dose and duration, {which}, each "
              f"converted to {esc(self.currency)} at the average rate of the price's year. Trial budget per patient: the "
              f"published budget (or grant award, part of the cost) divided by the number randomized; everything the trial "
