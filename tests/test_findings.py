@@ -213,3 +213,12 @@ def test_the_short_answer_names_each_doubt_the_numbers_give(found):
     assert "defensible ways" not in page_module.in_short(settled)
     null = dataclasses.replace(found, syntheses=[dataclasses.replace(o, ci_low=-0.1)] + found.syntheses[1:])
     assert "do not show that baclofen does better" in page_module.in_short(null)
+
+
+def test_a_wrong_currency_is_refused_at_construction_before_any_fact_is_computed(monkeypatch):
+    from baclofen_evidence.parameters import ParameterError
+
+    monkeypatch.setattr(facts, "findings", lambda *a, **k: pytest.fail("facts computed"))
+    with pytest.raises(ParameterError, match="currency: 'XYZ'"):
+        page_module.FindingsPage(currency="XYZ")
+    page_module.Report(currency="EUR")  # the pre-check's construction is cheap: the facts wait for first use

@@ -9,6 +9,7 @@ from that number. Each answer links to the report that shows the detail.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from baclofen_evidence import costs
 from baclofen_evidence import findings as facts
@@ -171,9 +172,14 @@ class FindingsPage:
     figures_dir: str | None = None  # every report is given one; this page draws no figure
 
     def __post_init__(self):
+        # Only the checks here: the render pre-check constructs this class before any kernel starts,
+        # and the facts take seconds, so they are computed on first use.
         self.ev = evidence(self.data_dir)
         costs.check_currency(self.ev, self.currency)
-        self.f = facts.findings(self.ev, self.currency)
+
+    @cached_property
+    def f(self) -> facts.Findings:
+        return facts.findings(self.ev, self.currency)
 
     # -------------------------------------------------------------- sections
 
@@ -295,6 +301,10 @@ class FindingsPage:
                   f"({fmt.count(len(self.f.wrong) - contradicted)}), with what the data show:")
         items([f"<b>{esc(VERDICT_WORDS.get(w.verdict, w.verdict)).capitalize()}</b> — {esc(w.source_name)}: “{esc(w.claim)}” "
                f'<br><span style="color:#555;font-size:0.92em">Checked: {esc(w.evidence)}</span>' for w in self.f.wrong])
+
+
+# The name the render pre-check (precheck.check_values) constructs to check a notebook's parameter values.
+Report = FindingsPage
 
 
 def claims_reports() -> dict[str, str]:
