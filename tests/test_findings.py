@@ -82,10 +82,21 @@ def test_known_values_of_the_shipped_package(found):
     assert s["abstinence"].favours() == "baclofen" and s["relapse"].favours() == "baclofen"  # RR > 1 and RR < 1 both favour
 
 
-def test_robustness_quotes_the_multiverse_summary(package):
-    small = load(package)
-    r = facts.robustness(small)
-    summary = mvm.build(small).summary()
+@pytest.fixture(scope="module")
+def small(tmp_path_factory):
+    """The fixture package, a source title holding markup: (its Evidence, its facts, its folder)."""
+    from tests.conftest import copy_package
+
+    data = copy_package(tmp_path_factory.mktemp("findings") / "data")
+    set_cell(data / "sources.csv", {"source_id": "000_0000000000000000"}, "title", "<script>alert(1)</script>")
+    ev = load(data)
+    return ev, facts.findings(ev), data
+
+
+def test_robustness_quotes_the_multiverse_summary(small):
+    ev, found, _ = small
+    r = found.robustness
+    summary = mvm.build(ev).summary()
     assert r.specifications == summary["specifications"]
     assert r.share_favouring == summary["share_favouring_baclofen"]
     assert r.share_significant_favouring == summary["share_ci_excludes_null_favouring"]
@@ -185,17 +196,15 @@ def test_money_on_the_page_is_in_the_asked_currency(ev):
     assert not g["converted"] and math.isnan(g["cost_per_patient"])
 
 
-def test_text_from_the_data_is_escaped(monkeypatch, package):
-    set_cell(package / "sources.csv", {"source_id": "000_0000000000000000"}, "title", "<script>alert(1)</script>")
-    small = load(package)
-    shown = render(monkeypatch, facts.findings(small), data_dir=str(package))
+def test_text_from_the_data_is_escaped(monkeypatch, small):
+    _, f, data = small
+    shown = render(monkeypatch, f, data_dir=str(data))
     assert "<script>" not in shown["text"] and "&lt;script&gt;alert(1)&lt;/script&gt;" in shown["text"]
 
 
-def test_a_package_where_an_outcome_cannot_be_pooled_still_reads(monkeypatch, package):
-    small = load(package)
-    f = facts.findings(small)
-    shown = render(monkeypatch, f, data_dir=str(package))
+def test_a_package_where_an_outcome_cannot_be_pooled_still_reads(monkeypatch, small):
+    _, f, data = small
+    shown = render(monkeypatch, f, data_dir=str(data))
     dropout = by_outcome(f)["dropout"]
     assert not dropout.pooled and "Dropout</b></a>: not pooled" in shown["text"]
     assert costs.DEFAULT_CURRENCY in shown["text"]

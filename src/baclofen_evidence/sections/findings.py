@@ -112,6 +112,9 @@ def synthesis_text(s: facts.Synthesis) -> str:
         pi_side = s.favours(s.pi_low) if s.pi_excludes_null else None
         tail = (f", so a new trial would be expected to favour {pi_side} as well" if s.pi_excludes_null
                 else ": a new trial could find no benefit, or harm")
+        if (s.pi_low, s.pi_high) == (s.ci_low, s.ci_high):
+            tail += (f" (it equals the confidence interval because no variation between the trials was estimated, "
+                     f"which with {_trials(c.trials)} is itself uncertain)")
         parts.append(f"; the 95% prediction interval, {fmt.number(s.pi_low)} to {fmt.number(s.pi_high)}, "
                      f"{_includes(s.pi_excludes_null)}{tail}.")
     else:
