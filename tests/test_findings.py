@@ -214,7 +214,7 @@ def test_the_short_answer_names_each_doubt_the_numbers_give(found):
     text = page_module.in_short(found)
     assert text.startswith("<b>In short:</b> taken together, the trials point to a benefit of baclofen")
     assert "a new trial could find no benefit" in text and "only 45% of the defensible ways" in text
-    assert "complete abstinence, return to any drinking rest on less than half" in text
+    assert "complete abstinence and return to any drinking rest on less than half" in text
     o = by_outcome(found)[meta.OVERVIEW]
     settled = dataclasses.replace(found, syntheses=[dataclasses.replace(o, pi_low=0.1, pi_high=0.9)] + found.syntheses[1:],
                                   robustness=dataclasses.replace(found.robustness, share_significant_favouring=0.9))

@@ -75,6 +75,11 @@ def _of(n: int, total: int) -> str:
     return f"{'none' if n == 0 else fmt.count(n)} of the {fmt.count(total)}"
 
 
+def _and(words: list[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
 def _names(labels: list[str]) -> str:
     return ", ".join(esc(x) for x in labels) if labels else "none"
 
@@ -160,7 +165,8 @@ def in_short(f: facts.Findings) -> str:
         doubts.append(f"only {fmt.percent(r.share_significant_favouring)} of the defensible ways to analyse them exclude no effect")
     thin = [s.label for s in f.syntheses if s.pooled and s.coverage.thin]
     if thin:
-        doubts.append(f"{_names([x.lower() for x in thin])} rest on less than half of the randomized participants")
+        verb = "rests" if len(thin) == 1 else "rest"
+        doubts.append(f"{_and([esc(x.lower()) for x in thin])} {verb} on less than half of the randomized participants")
     firm = [s for s in f.syntheses if s.tsa_verdict in ("firm_benefit", "firm_harm") and not s.coverage.thin]
     if not firm:
         doubts.append("no trial sequential analysis reaches a firm verdict on a broad base of trials")
