@@ -44,10 +44,12 @@ def test_mean_achieved_dose_is_preferred(ev):
 
 
 def test_cost_per_responder_only_where_baclofen_did_better(ev):
-    c = costs.cost_per_responder(ev, None, "USD").set_index("study_id")
+    c = costs.cost_per_responder_range(ev, "USD").set_index("study_id")
     a = c.loc["addolorato2007"]
-    assert a["nnt"] == pytest.approx(1 / (30 / 42 - 12 / 42))
-    assert a["cost_per_extra_responder"] == pytest.approx(a["drug_cost_per_patient"] * a["nnt"])
+    assert a["nnt"] == pytest.approx(1 / (30 / 42 - 12 / 42))  # 30/42 abstinent on baclofen, 12/42 on placebo: NNT 2.33
+    # 4.2895 USD (tariff) and 44.6429 USD (Baclocur) per patient, as in the range test below, x 2.33
+    assert a["per_responder_low"] == pytest.approx(3.21 * 1.3363 * 42 / 18)
+    assert a["per_responder_high"] == pytest.approx(37.737 * 1.183 * 42 / 18)
     # Hauser 2017 printed 10.1% of 80 for placebo: no whole count gives that, so no counts and no NNT.
     assert "hauser2017" not in c.index
 
@@ -57,10 +59,10 @@ def test_no_nnt_where_baclofen_did_no_better(package):
     from tests.conftest import set_cell
 
     set_cell(package / "outcomes.csv", {"arm_id": "gamma2015_bac", "outcome_id": "abstinence"}, "events", "5")
-    c = costs.cost_per_responder(load(package), None, "USD").set_index("study_id")
+    c = costs.cost_per_responder_range(load(package), "USD").set_index("study_id")
     g = c.loc["gamma2015"]  # 5/50 vs 10/50
     assert g["risk_difference"] == pytest.approx(5 / 50 - 10 / 50)
-    assert math.isnan(g["cost_per_extra_responder"]) and "no NNT" in g["note"]
+    assert math.isnan(g["per_responder_low"]) and math.isnan(g["per_responder_high"]) and "no NNT" in g["note"]
 
 
 def test_unknown_price_and_currency_are_parameter_errors(ev):

@@ -5,7 +5,7 @@
 * Drug-acquisition cost per patient: dose x treatment days / tablet strength x tablet price, with the
   dose the mean achieved dose where the trial reports it, else its target or maximum dose (an upper
   bound for titrated regimens). Prices are taken per mg, i.e. assumed linear in the dose.
-* Cost per additional responder: drug cost per patient x NNT, NNT = 1 / (risk difference) on the
+* Cost per additional responder: drug cost per patient (both ends of its range) x NNT, NNT = 1 / (risk difference) on the
   trial's own success outcome (responder, else abstinence), only where baclofen did better.
 * Money in another currency is converted with the annual average rate of the amount's own year
   (exchange_rates.csv): the pair's own rate, its inverse, or the cross rate through the currency the
@@ -237,25 +237,6 @@ def risk_differences(ev: Evidence) -> dict[str, tuple[float, str]]:
         for r in frame.itertuples() if not frame.empty else ():
             found.setdefault(r.study_id, (r.ai / r.n1i - r.ci / r.n2i, outcome))
     return found
-
-
-def cost_per_responder(ev: Evidence, price_id: str | None, currency: str | None = None) -> pd.DataFrame:
-    drug = drug_cost_per_patient(ev, price_id, currency).set_index("study_id")
-    differences = risk_differences(ev)  # built once: each outcome's comparisons, not once per study
-    rows = []
-    for sid in drug.index:
-        if sid not in differences:
-            continue
-        diff, outcome = differences[sid]
-        nnt = 1 / diff if diff > 0 else math.nan
-        cost = drug.loc[sid, "drug_cost_per_patient"]
-        rows.append({
-            "study_id": sid, "label": drug.loc[sid, "label"], "outcome": outcome, "risk_difference": diff,
-            "nnt": nnt, "drug_cost_per_patient": cost, "cost_per_extra_responder": cost * nnt if diff > 0 else math.nan,
-            "currency": drug.loc[sid, "currency"], "price_year": drug.loc[sid, "price_year"],
-            "note": None if diff > 0 else "baclofen did no better than placebo: no NNT",
-        })
-    return pd.DataFrame(rows)
 
 
 def cost_per_patient(ev: Evidence, currency: str = DEFAULT_CURRENCY, price_id: str | None = None) -> pd.DataFrame:
