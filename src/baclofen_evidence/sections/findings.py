@@ -88,7 +88,7 @@ def _price(ev, cost_id: str | None) -> str:
     if cost_id is None:
         return ""
     p = costs.price_row(ev, cost_id)
-    return f"the {fmt.year(p['price_year'])} price in {esc(p['country'])} ({esc(cost_id)})"
+    return f"the {esc(p['country'])} {fmt.year(p['price_year'])} price ({esc(cost_id)})"
 
 
 def effect_words(s: facts.Synthesis) -> str:
