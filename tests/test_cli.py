@@ -114,9 +114,19 @@ def test_claims_and_costs_json(capsys):
     assert code == 0 and {"claim_id", "source_id", "study_id", "verdict", "evidence"} <= set(claims[0])
     code, out, _ = run(capsys, "costs", "--format", "json")
     costs = json.loads(out)
-    assert code == 0 and {"study_id", "cost_per_patient", "currency", "price_year", "basis"} <= set(costs[0])
+    assert code == 0 and {"study_id", "drug_cost_low", "drug_cost_high", "trial_budget_per_patient", "currency"} <= set(costs[0])
     bacloville = next(c for c in costs if c["study_id"] == "rigal2020")
-    assert bacloville["basis"] == "trial budget" and bacloville["currency"] == "USD"
+    assert bacloville["budget_basis"] == "trial budget" and bacloville["currency"] == "USD"
+
+
+def test_costs_in_euros_shows_no_other_currency(capsys):
+    code, out, _ = run(capsys, "costs", "--currency", "EUR", "--format", "json")
+    rows = json.loads(out)
+    assert code == 0 and {r["currency"] for r in rows} == {"EUR"}
+    garbutt = next(r for r in rows if r["study_id"] == "garbutt2010")  # a USD grant of 2006: no rate, so no amount
+    assert garbutt["trial_budget_per_patient"] is None and "no USD->EUR rate for 2006" in garbutt["notes"]
+    code, out, _ = run(capsys, "costs", "--currency", "EUR")
+    assert code == 0 and " GBP" not in out and " USD " not in out
 
 
 def test_installed_console_script_and_module_agree():

@@ -43,8 +43,9 @@ def comparable(nb) -> list:
     return cells
 
 
-def test_there_are_seven_notebooks():
-    assert [p.stem for p in NOTEBOOKS] == ["claims", "costs", "dose_response", "evidence_map", "meta_analysis", "robustness", "tsa"]
+def test_there_are_eight_notebooks():
+    assert [p.stem for p in NOTEBOOKS] == ["claims", "costs", "dose_response", "evidence_map", "findings", "meta_analysis",
+                                           "robustness", "tsa"]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])

@@ -184,9 +184,27 @@ def cmd_claims(args: argparse.Namespace) -> int:
 def cmd_costs(args: argparse.Namespace) -> int:
     from baclofen_evidence import costs
 
-    table = costs.cost_per_patient(load(_data_dir(args)), args.price_source, args.currency)
+    table = costs.cost_per_patient(load(_data_dir(args)), args.currency, args.price_source)
     records = [{k: plain(v) for k, v in row.items()} for row in table.to_dict("records")]
-    emit(records, args.format, table)
+    if args.format != "table":
+        emit(records, args.format, table)
+        return 0
+    shown = pd.DataFrame({
+        "study_id": table["study_id"],
+        f"drug cost per patient ({args.currency})": [
+            fmt.money_range(r["drug_cost_low"], r["drug_cost_high"], r["currency"], digits=2,
+                            missing="not converted" if r["drug_prices_used"] == 0 else "no dose or duration")
+            for r in records],
+        "cheapest / dearest price": [
+            "" if r["drug_cost_low_source"] is None else f"{r['drug_cost_low_source']} / {r['drug_cost_high_source']}"
+            for r in records],
+        f"trial budget per patient ({args.currency})": [
+            "" if r["budget_source"] is None
+            else f"{fmt.money(r['trial_budget_per_patient'], r['currency'], missing='not converted')}, {r['budget_basis']}"
+            for r in records],
+        "notes": table["notes"],
+    })
+    emit(records, "table", shown)
     return 0
 
 
@@ -453,8 +471,9 @@ def build_parser() -> argparse.ArgumentParser:
     c = add("claims", "verdict on every claim of the sources, with the deciding evidence")
     c.add_argument("--source", help="only this source: its short id (000) or its full source_id (list sources shows them)")
 
-    k = add("costs", "cost per patient for every study: trial budget where published, else drug acquisition")
-    k.add_argument("--price-source", help="drug price (a cost_id in costs.csv; default: the NHS Drug Tariff 2018 price)")
+    k = add("costs", "per study: drug cost per patient as a range across the price sources, and the trial budget per patient "
+                     "where published; an amount with no exchange rate to --currency is left empty, with the reason in notes")
+    k.add_argument("--price-source", help="price with this drug price only (a cost_id in costs.csv; default: the range over every drug price)")
     k.add_argument("--currency", default="USD", help="currency to show money in (default: USD)")
 
     t = add("tsa", "trial sequential analysis of one outcome: RIS, boundaries, Z-curve, verdict, cost to settle")

@@ -165,14 +165,14 @@ def _whole(amount: Any, digits: int = 0) -> str:
     return _infinite(amount) or _no_negative_zero(f"{amount:,.{digits}f}")
 
 
-def money_range(low: Any, high: Any, currency: str, missing: str = "") -> str:
+def money_range(low: Any, high: Any, currency: str, missing: str = "", digits: int = 0) -> str:
     """'12 to 310 USD'; a single figure when both ends agree."""
     low, high = _plain(low), _plain(high)
     if is_missing(low) or is_missing(high):
         return missing
-    if _whole(low) == _whole(high):
-        return money(low, currency)
-    return f"{_whole(low)} to {_whole(high)} {currency}"
+    if _whole(low, digits) == _whole(high, digits):
+        return money(low, currency, digits=digits)
+    return f"{_whole(low, digits)} to {_whole(high, digits)} {currency}"
 
 
 YEAR_COLUMN = re.compile(r"\byear\b", re.I)

@@ -23,8 +23,8 @@ import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 from matplotlib.patches import Polygon  # noqa: E402
 
+from baclofen_evidence import formatting as fmt  # noqa: E402
 from baclofen_evidence.files import STAGE_ENV, atomic_write  # noqa: E402
-from baclofen_evidence import formatting as fmt
 
 DIRECTION_COLOURS = {
     "favours_baclofen": "#1b7837",
@@ -378,18 +378,22 @@ def dose_response(dr, threshold: float = 80.0) -> plt.Figure:
 # ---------------------------------------------------------------- costs and claims
 
 
-def cost_bars(table: pd.DataFrame, value: str, label: str, currency: str) -> plt.Figure:
-    data = table.dropna(subset=[value]).sort_values(value)
+def cost_ranges(table: pd.DataFrame, currency: str) -> plt.Figure:
+    """Each study's drug cost per patient from the cheapest to the dearest price (columns drug_cost_low/high)."""
+    data = table.dropna(subset=["drug_cost_low", "drug_cost_high"]).sort_values("drug_cost_high")
     fig, ax = plt.subplots(figsize=(9, 1.2 + 0.32 * max(len(data), 1)))
-    colours = ["#8c2d04" if b == "trial budget" else SQUARE for b in data.get("basis", ["drug acquisition"] * len(data))]
-    ax.barh(data["label"], data[value], color=colours)
+    y = np.arange(len(data))
+    ax.hlines(y, data["drug_cost_low"], data["drug_cost_high"], color=SQUARE, linewidth=3)
+    ax.plot(data["drug_cost_low"], y, "o", color=SQUARE, markersize=4)
+    ax.plot(data["drug_cost_high"], y, "o", color=SQUARE, markersize=4)
+    ax.set_yticks(y, data["label"])
     ax.set_xscale("log")
     # With mathtext off (labels come from the data), the default log ticks would print as "$\\mathdefault{10^{2}}$".
     ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: fmt.significant(v)))
     ax.minorticks_off()
-    ax.set_xlabel(f"{label} ({currency}, log scale)")
-    for y, v in enumerate(data[value]):
-        ax.text(v * 1.05, y, fmt.significant(v), va="center", fontsize=8)
+    ax.set_xlabel(f"Drug cost per patient, cheapest to dearest price ({currency}, log scale)")
+    for yy, lo, hi in zip(y, data["drug_cost_low"], data["drug_cost_high"]):
+        ax.text(hi * 1.08, yy, fmt.money_range(lo, hi, currency, digits=2), va="center", fontsize=8)
     ax.grid(axis="y", visible=False)
     fig.tight_layout()
     return fig

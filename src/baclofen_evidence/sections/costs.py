@@ -7,9 +7,9 @@ from dataclasses import dataclass
 import pandas as pd
 
 from baclofen_evidence import costs, plots
+from baclofen_evidence import formatting as fmt
 from baclofen_evidence.headline import publish_headline
 from baclofen_evidence.sections.common import bullets, esc, evidence, figure, figures_folder, md, note, reference, source_labels, table
-from baclofen_evidence import formatting as fmt
 
 BACLOVILLE = "rigal2020"
 
@@ -27,8 +27,14 @@ class Report:
         costs.check_currency(self.ev, self.currency)
         self.price = costs.price_row(self.ev, self.price_source)
         self.price_id = self.price["cost_id"]
-        self.drug = costs.drug_cost_per_patient(self.ev, self.price_id, self.currency)
+        self.drug = costs.drug_cost_range(self.ev, self.currency, self.price_source)
         self.budgets = costs.budgets_per_patient(self.ev, self.currency)
+
+    def _per_patient(self, row) -> str:
+        """A budget per patient in this report's currency, or why it could not be converted."""
+        if not row.converted:
+            return esc(row.conversion)
+        return fmt.money(row.cost_per_patient, row.currency)
 
     def headline(self) -> None:
         b = self.budgets[(self.budgets["study_id"] == BACLOVILLE) & (self.budgets["basis"] == "trial budget")]
@@ -49,9 +55,11 @@ class Report:
                               "Per mg": [fmt.money(v, c, 4) for v, c in zip(prices["price_per_mg"], prices["currency"])],
                               "Source": [reference(self.ev, x) for x in prices["ref_id"]]})
         table(frame, caption="Baclofen prices in the data package")
-        md(f"This report prices baclofen with **{esc(self.price_id)}** ({esc(p['description'])}, {esc(p['country'])}, "
-           f"{fmt.year(p['price_year'])}) and shows money in **{esc(self.currency)}**, converted at the average rate of the "
-           f"amount's own year. Amounts without a rate for their year stay in their own currency, flagged.")
+        which = (f"with **{esc(self.price_id)}** only ({esc(p['description'])}, {esc(p['country'])}, {fmt.year(p['price_year'])})"
+                 if self.price_source else f"with each of the {fmt.count(len(prices))} prices above, giving a range from the cheapest to the dearest")
+        md(f"This report prices baclofen {which}, and shows money in **{esc(self.currency)}**, converted at the average rate "
+           f"of the amount's own year (through the US dollar when exchange_rates.csv has no direct rate). An amount with no "
+           f"rate to {esc(self.currency)} for its year is not shown in another currency: its cell says why.")
 
     def bacloville(self) -> None:
         b = self.budgets[self.budgets["study_id"] == BACLOVILLE]
@@ -63,7 +71,7 @@ class Report:
             rows.append({"Basis": r.basis, "Published amount": fmt.money(r.source_amount, r.source_currency),
                          "Randomized": r.n_randomized,
                          "Per patient (source currency)": fmt.money(r.source_amount / r.n_randomized, r.source_currency),
-                         f"Per patient ({self.currency})": fmt.money(r.cost_per_patient, r.currency),
+                         f"Per patient ({self.currency})": self._per_patient(r),
                          "Conversion": r.conversion or "none needed", "Source": reference(self.ev, r.ref_id)})
         table(pd.DataFrame(rows), caption="Bacloville's budget per randomized patient")
         claims = self.ev.claims[(self.ev.claims["study_id"] == BACLOVILLE) & self.ev.claims["check_kind"].isin(["cost_total", "cost_per_patient"])]
@@ -78,8 +86,8 @@ class Report:
             md("No trial budget or grant award is published for any trial in the package.")
             return
         frame = pd.DataFrame({"Trial": b["label"], "Basis": b["basis"], "Amount": [fmt.money(a, c) for a, c in zip(b["source_amount"], b["source_currency"])],
-                              "Year": b["price_year"], "Randomized": b["n_randomized"],
-                              f"Per patient ({self.currency})": [fmt.money(v, c) for v, c in zip(b["cost_per_patient"], b["currency"])],
+                              "Year": [fmt.year(y) for y in b["price_year"]], "Randomized": [fmt.count(n) for n in b["n_randomized"]],
+                              f"Per patient ({self.currency})": [self._per_patient(r) for r in b.itertuples()],
                               "Source": [reference(self.ev, x) for x in b["ref_id"]]})
         table(frame, caption="Published trial budgets and grant awards")
 
@@ -88,24 +96,34 @@ class Report:
         if d.empty:
             md("No study has both a dose and a duration.")
             return
-        frame = pd.DataFrame({"Study": d["label"], "Design": d["design"].str.replace("_", " "), "Dose (mg/day)": d["dose_mg_day"],
-                              "Dose basis": d["dose_basis"], "Days": d["days"],
-                              f"Drug cost per patient ({self.currency})": [fmt.money(v, c, 2) for v, c in zip(d["drug_cost_per_patient"], d["currency"])]})
-        table(frame, caption=f"Baclofen bought for one patient over the trial, priced with {self.price_id}", formats={"Dose (mg/day)": fmt.as_printed, "Days": fmt.as_printed})
-        figure(plots.cost_bars(d.assign(basis="drug acquisition"), "drug_cost_per_patient", "Drug cost per patient", self.currency),
-               "drug_cost", self.figs, alt="Drug cost per patient by study")
+        frame = pd.DataFrame({"Study": d["label"], "Design": d["design"].str.replace("_", " "),
+                              "Dose": [fmt.dose(v) for v in d["dose_mg_day"]], "Dose basis": d["dose_basis"],
+                              "Days": [fmt.count(v) for v in d["days"]],
+                              f"Drug cost per patient ({self.currency})": [
+                                  fmt.money_range(r.drug_cost_low, r.drug_cost_high, r.currency, missing="no price converts", digits=2)
+                                  for r in d.itertuples()],
+                              "Cheapest price": d["low_source"], "Dearest price": d["high_source"],
+                              "Prices not converted": d["prices_not_converted"]})
+        table(frame, caption=f"Baclofen bought for one patient over the study: from the cheapest to the dearest price ({self.currency})")
+        note("Drug acquisition only, at the study's mean achieved dose where reported, else its target or maximum dose "
+             "(an upper bound for titrated regimens). A trial's budget per patient is another quantity: everything the trial "
+             "spent, shown in its own table above, never in this column.")
+        figure(plots.cost_ranges(d, self.currency), "drug_cost", self.figs,
+               alt="Drug cost per patient by study, from the cheapest to the dearest price")
 
     def per_responder(self) -> None:
-        c = costs.cost_per_responder(self.ev, self.price_id, self.currency)
+        c = costs.cost_per_responder_range(self.ev, self.currency, self.price_source)
         if c.empty:
             md("No trial reports a binary success outcome against placebo.")
             return
         frame = pd.DataFrame({"Trial": c["label"], "Outcome": c["outcome"], "Risk difference": [fmt.signed(v, 3) for v in c["risk_difference"]],
                               "NNT": [fmt.number(v, 1) for v in c["nnt"]],
-                              f"Drug cost per patient ({self.currency})": [fmt.number(v) for v in c["drug_cost_per_patient"]],
-                              f"Cost per extra responder ({self.currency})": [fmt.count(v) for v in c["cost_per_extra_responder"]],
+                              f"Drug cost per patient ({self.currency})": [
+                                  fmt.money_range(r.drug_cost_low, r.drug_cost_high, r.currency, digits=2) for r in c.itertuples()],
+                              f"Cost per extra responder ({self.currency})": [
+                                  fmt.money_range(r.per_responder_low, r.per_responder_high, r.currency) for r in c.itertuples()],
                               "Note": c["note"]})
-        table(frame, caption="Drug cost per additional responder (cost per patient x NNT), trial by trial")
+        table(frame, caption="Drug cost per additional responder (cost per patient x NNT), trial by trial, cheapest to dearest price")
         note("NNT = 1 / risk difference on the trial's own success outcome (responder, else complete abstinence), from the "
              "arm-level counts; where baclofen did no better there is no NNT. Drug cost only: visits, monitoring and "
              "adverse events are not priced.")

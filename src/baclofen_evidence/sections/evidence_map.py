@@ -93,32 +93,37 @@ class Report:
 
     def study_table(self) -> None:
         s = self.studies
-        prices = costs.drug_prices(self.ev)
-        price_id = costs.price_row(self.ev, self.price_source)["cost_id"]
-        per_patient = costs.cost_per_patient(self.ev, price_id, self.currency).set_index("study_id")
+        per_patient = costs.cost_per_patient(self.ev, self.currency, self.price_source).set_index("study_id")
         mentions = mentioned_by(self.ev)
         labels = source_labels(self.ev)
         rows = []
         for r in s.itertuples():
-            cost = ""
+            drug, budget = "", ""
             if r.study_id in per_patient.index:
                 c = per_patient.loc[r.study_id]
-                cost = f"{fmt.money(c['cost_per_patient'], c['currency'])} ({c['basis']}, {fmt.year(c['price_year'])})"
+                drug = fmt.money_range(c["drug_cost_low"], c["drug_cost_high"], c["currency"], digits=2,
+                                       missing="not converted" if c["drug_prices_used"] == 0 else "")
+                if isinstance(c["budget_source"], str):
+                    budget = f"{fmt.money(c['trial_budget_per_patient'], c['currency'], missing='not converted')}, {c['budget_basis']}"
             ids = [x for x in (identifiers.link(r.doi, "doi"), identifiers.link(r.pmid, "pmid"), identifiers.links(r.registration)) if x]
             rows.append({
                 "Study": r.label, "Design": r.design.replace("_", " "), "Country": r.country,
                 "n": fmt.count(r.n_randomized), "Weeks": fmt.as_printed(r.duration_weeks),
                 "Max dose (mg/day)": fmt.as_printed(r.dose_max_mg_day),
                 "Mean dose (mg/day)": fmt.as_printed(r.dose_mean_mg_day),
-                "Cost per patient": cost, "Direction": r.direction.replace("_", " "),
+                f"Drug cost per patient ({self.currency})": drug, f"Trial budget per patient ({self.currency})": budget,
+                "Direction": r.direction.replace("_", " "),
                 "Identifiers": Markup("; ").join(ids) if ids else reference(self.ev, r.ref_id),
                 "Mentioned by": "; ".join(labels.get(m, m) for m in mentions.get(r.study_id, [])),
             })
-        table(pd.DataFrame(rows), caption="Every study: dose, size, cost per patient and direction of effect")
-        p = prices.set_index("cost_id").loc[price_id]
-        note(f"Cost per patient: the trial budget divided by the number randomized where a budget is published; otherwise "
-             f"the baclofen bought for one patient at the trial's dose and duration, priced from {esc(p['description'])} "
-             f"({esc(p['country'])}, {fmt.year(p['price_year'])}), converted to {esc(self.currency)} at that year's average rate.")
+        table(pd.DataFrame(rows), caption="Every study: dose, size, drug cost and trial budget per patient, and direction of effect")
+        prices = costs.drug_prices(self.ev)
+        which = (f"priced with {esc(self.price_source)} only" if self.price_source
+                 else f"from the cheapest to the dearest of the prices in costs.csv ({esc(', '.join(prices['cost_id']))})")
+        note(f"Drug cost per patient: the baclofen bought for one patient at the study's dose and duration, {which}, each "
+             f"converted to {esc(self.currency)} at the average rate of the price's year. Trial budget per patient: the "
+             f"published budget (or grant award, part of the cost) divided by the number randomized; everything the trial "
+             f"spent, not the drug. An amount with no exchange rate to {esc(self.currency)} says so; it is never shown in another currency.")
 
     def map(self) -> None:
         s = self.studies
