@@ -2,9 +2,9 @@
 
 reports/reports.yml names each report: a notebook and its parameters. For each one this module
 
-1. checks the parameters against the notebook's ``parameters`` cell (annotated assignments such as
-   ``outcome: str = "abstinence"``) before any kernel starts: an unknown name or a wrong type is an
-   error naming it (papermill itself would only warn);
+1. checks the parameters against the notebook's declared parameters (report_parameters.py) before any
+   kernel starts: an unknown name, a wrong type or a value outside the allowed ones is an error naming
+   it (papermill itself would only warn);
 2. executes the notebook with papermill in a pool of worker processes (one kernel per report);
 3. strips volatile metadata (papermill timings, timestamps) but keeps outputs and execution counts;
 4. exports HTML with nbconvert (inputs hidden, figures embedded, no CDN scripts);
@@ -17,7 +17,6 @@ not stop the others; failures are listed at the end and make the exit status non
 
 from __future__ import annotations
 
-import ast
 import concurrent.futures as cf
 import html
 import os
@@ -35,85 +34,10 @@ import yaml
 from baclofen_evidence import config, precheck
 from baclofen_evidence.files import STAGE_ENV, atomic_write
 from baclofen_evidence.headline import HEADLINE_KEY
-from baclofen_evidence.parameters import ParameterError, non_finite
+from baclofen_evidence.parameters import ParameterError
 from baclofen_evidence.reports_config import Report, load_reports  # load_reports stays importable from here
-
-TYPE_NAMES = {"str": str, "int": int, "float": float, "bool": bool, "list": list, "dict": dict}
-
-
-# ---------------------------------------------------------------- report definitions
-
-
-# ---------------------------------------------------------------- parameter checks
-
-
-@dataclass(frozen=True)
-class Declared:
-    name: str
-    types: tuple[type, ...]  # allowed types; NoneType included for optional parameters
-    default: Any
-    annotation: str
-
-
-def _types(annotation: ast.expr, text: str) -> tuple[type, ...]:
-    if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
-        return _types(annotation.left, text) + _types(annotation.right, text)
-    if isinstance(annotation, ast.Constant) and annotation.value is None:
-        return (type(None),)
-    if isinstance(annotation, ast.Subscript):
-        return _types(annotation.value, text)
-    if isinstance(annotation, ast.Name) and annotation.id in TYPE_NAMES:
-        return (TYPE_NAMES[annotation.id],)
-    raise ParameterError(f"parameters cell: cannot read the annotation {ast.get_source_segment(text, annotation)!r}")
-
-
-def declared_parameters(notebook: Path) -> dict[str, Declared]:
-    """The names, types and defaults of a notebook's ``parameters`` cell."""
-    nb = nbformat.read(notebook, as_version=4)
-    cells = [c for c in nb.cells if "parameters" in c.get("metadata", {}).get("tags", [])]
-    if len(cells) != 1:
-        raise ParameterError(f"{notebook.name}: needs exactly one cell tagged 'parameters', found {len(cells)}")
-    text = cells[0].source
-    declared = {}
-    for node in ast.parse(text).body:
-        if not isinstance(node, ast.AnnAssign) or not isinstance(node.target, ast.Name):
-            raise ParameterError(f"{notebook.name}: the parameters cell may hold only annotated assignments (name: type = value)")
-        declared[node.target.id] = Declared(node.target.id, _types(node.annotation, text), ast.literal_eval(node.value),
-                                            ast.get_source_segment(text, node.annotation))
-    return declared
-
-
-def coerce_cli_value(text: str) -> Any:
-    """A --param value from the command line, read as YAML (so 80 is a number and [a, b] a list)."""
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError:
-        return text
-
-
-def check_parameters(notebook: Path, given: dict[str, Any]) -> dict[str, Any]:
-    """Refuse unknown names and wrong types; return the parameters to inject."""
-    declared = declared_parameters(notebook)
-    problems = []
-    for name, value in given.items():
-        if name not in declared:
-            close = [d for d in declared if d.startswith(name[:3])]
-            hint = f" (did you mean {' or '.join(close)}?)" if close else ""
-            problems.append(f"{name}: unknown parameter of {notebook.name}{hint}; known: {', '.join(declared)}")
-            continue
-        d = declared[name]
-        ok = isinstance(value, d.types) and not (isinstance(value, bool) and bool not in d.types)
-        if not ok and float in d.types and isinstance(value, int) and not isinstance(value, bool):
-            ok = True
-        if not ok:
-            problems.append(f"{name}: expected {d.annotation}, got {type(value).__name__} {value!r}")
-        elif non_finite(value):
-            problems.append(f"{name}: {value!r} is not a finite number (YAML reads .nan and .inf as numbers)")
-        elif isinstance(value, list) and d.default is not None and any(not isinstance(v, str) for v in value):
-            problems.append(f"{name}: expected a list of strings, got {value!r}")
-    if problems:
-        raise ParameterError("; ".join(problems))
-    return dict(given)
+# The parameter checks live with the declarations; importable from here as before.
+from baclofen_evidence.report_parameters import Declared, check_parameters, coerce_cli_value, declared_parameters  # noqa: F401
 
 
 # ---------------------------------------------------------------- one report
@@ -437,7 +361,7 @@ def render_all(only: list[str] | None = None, jobs: int | None = None, overrides
             raise DataError(data_problems)
     for r, params, _, _ in tasks:
         try:
-            precheck.check_values(r.notebook_path, params, declared_parameters(r.notebook_path), evidence)
+            precheck.check_values(r.notebook_path, params, evidence)
         except ParameterError as exc:
             problems.append(f"{r.name}: {exc}")
     if problems:

@@ -19,14 +19,14 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from baclofen_evidence import costs
+from baclofen_evidence import costs, domain
 from baclofen_evidence import information_size as info
 from baclofen_evidence import meta_analysis as meta
 from baclofen_evidence.datapackage import Evidence
 from baclofen_evidence.parameters import ParameterError
 
-DEFAULT_COST = "bacloville_budget_2012"
-DOSE_THRESHOLD = 80.0  # mg/day: the project's high/low split (above the usual spasticity maximum)
+DEFAULT_COST = domain.BACLOVILLE_BUDGET
+DOSE_THRESHOLD = domain.DEFAULT_DOSE_THRESHOLD_MG_DAY
 
 
 def per_patient_costs(ev: Evidence, currency: str = costs.DEFAULT_CURRENCY) -> pd.DataFrame:

@@ -8,12 +8,17 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from baclofen_evidence import comparisons as comp
 from baclofen_evidence import coverage as cov
+from baclofen_evidence import domain
 from baclofen_evidence import meta_analysis as meta
 from baclofen_evidence import plots
 from baclofen_evidence import published
-from baclofen_evidence.parameters import ParameterError, require_number
-from baclofen_evidence.headline import publish_headline
+from baclofen_evidence.effect_sizes import BINARY_MEASURES, CONTINUOUS_MEASURES
+from baclofen_evidence.parameters import ParameterError
+from baclofen_evidence.report_parameters import ReportParameters, data_dir_param, figures_dir_param, param
+from baclofen_evidence import formatting as fmt
+from baclofen_evidence.headline import publish_headline, publish_title
 from baclofen_evidence.rules import outcome_definitions
 from baclofen_evidence.sections.common import bullets, esc, evidence, figure, figures_folder, md, note, table
 
@@ -59,28 +64,37 @@ def headline_text(ma: meta.MetaAnalysis) -> str:
     return text + "."
 
 
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:] if text[1:2].islower() else text
+
+
 @dataclass
-class Report:
-    outcome: str = "abstinence"
-    measure: str | None = None
-    method: str = "REML"
-    hksj: bool = False
-    dose_threshold: float = 80.0
-    exclude: list | None = None
-    comparator: str = "placebo"
-    dose_band: str = "all"
-    min_duration_weeks: float | None = None
-    data_dir: str | None = None
-    figures_dir: str | None = None
+class MetaAnalysisReport(ReportParameters):
+    """The meta-analysis report: its parameters (declared once, here) and one method per section."""
+
+    CLI_COMMAND = "meta"
+
+    outcome: str = param("abstinence", "outcome id of the data package, e.g. abstinence, relapse, dropout, "
+                                       "pct_days_abstinent, primary_drinking (the overview)")
+    measure: str | None = param(None, "effect measure: RR, OR, RD (binary) or MD, SMD (continuous); None = RR or MD",
+                                choices=(None,) + BINARY_MEASURES + CONTINUOUS_MEASURES)
+    method: str = param("REML", "pooling method", choices=meta.METHODS)
+    hksj: bool = param(False, "Hartung-Knapp-Sidik-Jonkman adjusted confidence interval")
+    dose_threshold: float = param(domain.DEFAULT_DOSE_THRESHOLD_MG_DAY,
+                                  "mg/day: arms at or below it are low dose, above it high dose (dose_band, dose subgroups)")
+    exclude: list[str] = param([], "study ids to leave out")
+    comparator: str = param("placebo", "control group", choices=tuple(comp.CONTROL_ROLES))
+    dose_band: str = param("all", "baclofen arms pooled: all; low = at or below dose_threshold; high = above it",
+                           choices=domain.DOSE_BANDS)
+    min_duration_weeks: float | None = param(None, "keep only trials at least this many weeks long; None = every trial")
+    data_dir: str | None = data_dir_param()
+    figures_dir: str | None = figures_dir_param()
 
     def __post_init__(self):
         self.ev = evidence(self.data_dir)
         self.figs = figures_folder(self.figures_dir, f"meta_analysis_{self.outcome}")
-        require_number("dose_threshold", self.dose_threshold, optional=False)
-        if self.dose_band not in ("all", "low", "high"):
-            raise ParameterError(f"dose_band: {self.dose_band!r} is not one of all, low, high")
-        self.dose_max = self.dose_threshold if self.dose_band == "low" else None
-        self.dose_above = self.dose_threshold if self.dose_band == "high" else None
+        limits = meta.dose_limits(self.dose_band, self.dose_threshold)
+        self.dose_max, self.dose_above = limits["dose_max"], limits["dose_above"]
         self.ma = self._run(self.outcome, self.measure)
 
     def _run(self, outcome: str, measure: str | None, **overrides) -> meta.MetaAnalysis:
@@ -112,7 +126,31 @@ class Report:
 
     # -------------------------------------------------------------- sections
 
+    def title(self) -> str:
+        """The page's heading, from the parameters, so every variant is named for what it is."""
+        ma = self.ma
+        kind = "Overview" if ma.kind == "overview" else "Meta-analysis"
+        parts = [_lower_first(ma.outcome_label)]
+        if self.measure is not None:
+            parts.append(ma.measure)
+        if self.dose_band == "high":
+            parts.append(f"high-dose arms (> {fmt.dose(self.dose_threshold)})")
+        elif self.dose_band == "low":
+            parts.append(f"low-dose arms (≤ {fmt.dose(self.dose_threshold)})")
+        if self.min_duration_weeks is not None:
+            parts.append(f"trials of {fmt.number(self.min_duration_weeks, 0)} weeks or more")
+        if self.comparator != "placebo":
+            parts.append(f"versus {self.comparator} comparators")
+        if ma.excluded:
+            parts.append("without " + ", ".join(ma.excluded))
+        if self.method != "REML":
+            parts.append(meta.METHOD_NAMES[self.method])
+        if self.hksj:
+            parts.append("HKSJ interval")
+        return f"{kind}: " + ", ".join(parts)
+
     def headline(self) -> None:
+        publish_title(self.title())
         publish_headline(headline_text(self.ma))
 
     def defaults(self) -> None:
