@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
 
-from baclofen_evidence.sections.robustness import Report
+from baclofen_evidence.sections.robustness import RobustnessReport as Report
 
 SECTIONS = ["headline", "defaults", "gosh_overview", "gosh_trials", "gosh_other", "multiverse_summary",
             "specification_curve", "choices"]

@@ -177,6 +177,21 @@ def write_notebook_cells(notebook: Path) -> bool:
     return True
 
 
+def write_generated(notebooks_dir: Path) -> list[Path]:
+    """Rewrite every notebook's first two code cells and notebooks/README.md from the declarations; the files changed."""
+    notebooks = sorted(Path(notebooks_dir).glob("*.ipynb"))
+    changed = [path for path in notebooks if write_notebook_cells(path)]
+    readme = Path(notebooks_dir) / README
+    text = reference_markdown(notebooks)
+    if not readme.exists() or readme.read_text(encoding="utf-8") != text:
+        readme.write_text(text, encoding="utf-8")
+        changed.append(readme)
+    return changed
+
+
+README = "README.md"
+
+
 def _cell_text(value: str) -> str:
     return value.replace("|", "\\|")
 
@@ -188,11 +203,12 @@ def reference_markdown(notebooks: list[Path]) -> str:
              "`python -m baclofen_evidence notebook-parameters`; do not edit by hand.", "",
              "Each parameter can be changed in the notebook's first cell, in `reports/reports.yml`, or with "
              "`baclofen-evidence render --only REPORT --param NAME=VALUE` (values are read as YAML: "
-             "`exclude=[a, b]` is a list). Parameters marked *CLI* are also options of the matching command "
-             "(`--name-with-dashes`).", ""]
+             "`exclude=[a, b]` is a list). Parameters marked (CLI) are also options of the command named under the "
+             "notebook, spelled with dashes (`--dose-band`; a list there is comma-separated: `--exclude a,b`).", ""]
     for path in notebooks:
         cls = report_class(path)
-        lines += [f"## {path.name}", "", f"Declared by `{cls.__module__}.{cls.__name__}`.", "",
+        command = f" Command line: `baclofen-evidence {cli_command(cls)}`." if cli_command(cls) else ""
+        lines += [f"## {path.name}", "", f"Declared by `{cls.__module__}.{cls.__name__}`.{command}", "",
                   "| Name | Type | Default | Allowed values | Help |", "| --- | --- | --- | --- | --- |"]
         for d in declaration(cls).values():
             allowed = _choices_text(d.choices) if d.choices else ""

@@ -6,19 +6,20 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from baclofen_evidence import costs, plots
-from baclofen_evidence.headline import publish_headline
+from baclofen_evidence import costs, domain, plots
+from baclofen_evidence.headline import publish_headline, publish_title
+from baclofen_evidence.report_parameters import ReportParameters, data_dir_param, figures_dir_param, param
 from baclofen_evidence.sections.common import bullets, esc, evidence, figure, figures_folder, md, note, table
-
-BACLOVILLE = "rigal2020"
 
 
 @dataclass
-class Report:
-    price_source: str | None = None
-    currency: str = "USD"
-    data_dir: str | None = None
-    figures_dir: str | None = None
+class CostsReport(ReportParameters):
+    """The costs report: its parameters (declared once, here) and one method per section."""
+
+    price_source: str | None = param(None, "a drug price (a cost_id in data/costs.csv); None = NHS Drug Tariff 2018")
+    currency: str = param("USD", "currency money is shown in (an ISO code with rates in exchange_rates.csv)")
+    data_dir: str | None = data_dir_param()
+    figures_dir: str | None = figures_dir_param()
 
     def __post_init__(self):
         self.ev = evidence(self.data_dir)
@@ -29,8 +30,12 @@ class Report:
         self.drug = costs.drug_cost_per_patient(self.ev, self.price_id, self.currency)
         self.budgets = costs.budgets_per_patient(self.ev, self.currency)
 
+    def title(self) -> str:
+        return f"Costs in {self.currency}, drug priced from {self.price_id}"
+
     def headline(self) -> None:
-        b = self.budgets[(self.budgets["study_id"] == BACLOVILLE) & (self.budgets["basis"] == "trial budget")]
+        publish_title(self.title())
+        b = self.budgets[(self.budgets["study_id"] == domain.BACLOVILLE) & (self.budgets["basis"] == "trial budget")]
         if b.empty:
             publish_headline(f"Drug cost per patient priced from {self.price_id}; no trial budget published")
             return
@@ -53,7 +58,7 @@ class Report:
            f"amount's own year. Amounts without a rate for their year stay in their own currency, flagged.")
 
     def bacloville(self) -> None:
-        b = self.budgets[self.budgets["study_id"] == BACLOVILLE]
+        b = self.budgets[self.budgets["study_id"] == domain.BACLOVILLE]
         if b.empty:
             md("No published Bacloville budget in costs.csv.")
             return
@@ -65,7 +70,7 @@ class Report:
                          f"Per patient ({self.currency})": f"{r.cost_per_patient:,.0f} {r.currency}",
                          "Conversion": r.conversion or "none needed", "Source": r.ref_id})
         table(pd.DataFrame(rows), caption="Bacloville's budget per randomized patient")
-        claims = self.ev.claims[(self.ev.claims["study_id"] == BACLOVILLE) & self.ev.claims["check_kind"].isin(["cost_total", "cost_per_patient"])]
+        claims = self.ev.claims[(self.ev.claims["study_id"] == domain.BACLOVILLE) & self.ev.claims["check_kind"].isin(["cost_total", "cost_per_patient"])]
         if not claims.empty:
             bullets([f"Source {esc(c.source_id[:3])} says: {esc(c.paraphrase)}" for c in claims.itertuples()])
             note("The claims report gives the verdict on these figures.")

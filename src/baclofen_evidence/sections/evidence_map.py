@@ -6,27 +6,31 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from baclofen_evidence import costs, coverage, plots
+from baclofen_evidence import costs, coverage, domain, plots
 from baclofen_evidence.datapackage import fields_of
 from baclofen_evidence.parameters import ParameterError, require_number
-from baclofen_evidence.headline import publish_headline
+from baclofen_evidence.headline import publish_headline, publish_title
+from baclofen_evidence.report_parameters import ReportParameters, data_dir_param, figures_dir_param, param
 from baclofen_evidence.sections.common import bullets, esc, evidence, figure, figures_folder, md, note, source_labels, table
 from baclofen_evidence.studies import mentioned_by
 
-DOSE_BANDS = ("all", "low", "high", "unknown")
+DOSE_BANDS = domain.DOSE_BANDS + ("unknown",)
 
 
 @dataclass
-class Report:
-    designs: list | None = None
-    min_year: int | None = None
-    dose_band: str = "all"
-    dose_threshold: float = 80.0
-    source: str | None = None
-    price_source: str | None = None
-    currency: str = "USD"
-    data_dir: str | None = None
-    figures_dir: str | None = None
+class EvidenceMapReport(ReportParameters):
+    """The evidence map report: its parameters (declared once, here) and one method per section."""
+
+    designs: list[str] | None = param(None, "study designs to keep, e.g. [rct]; None = every design")
+    min_year: int | None = param(None, "keep studies published in this year or later; None = every year")
+    dose_band: str = param("all", "studies by their maximum dose: low = at or below dose_threshold, high = above it, "
+                                  "unknown = no dose reported", choices=DOSE_BANDS)
+    dose_threshold: float = param(domain.DEFAULT_DOSE_THRESHOLD_MG_DAY, "mg/day, for dose_band")
+    source: str | None = param(None, "only studies this source (a source id) mentions; None = every study")
+    price_source: str | None = param(None, "drug price used for costs (a cost_id in data/costs.csv); None = NHS Drug Tariff 2018")
+    currency: str = param("USD", "currency money is shown in (an ISO code with rates in exchange_rates.csv)")
+    data_dir: str | None = data_dir_param()
+    figures_dir: str | None = figures_dir_param()
 
     def __post_init__(self):
         self.ev = evidence(self.data_dir)
@@ -75,7 +79,12 @@ class Report:
             parts.append(f"mentioned by source {self.source}")
         return "; ".join(parts) or "none (every study)"
 
+    def title(self) -> str:
+        filters = self._filters_text()
+        return "Evidence table and map" + ("" if self._filters_text() == "none (every study)" else f": {filters}")
+
     def headline(self) -> None:
+        publish_title(self.title())
         s = self.studies
         rcts = int((s["design"] == "rct").sum())
         mentioned = int(s["study_id"].isin(self.ev.mentions["study_id"]).sum())

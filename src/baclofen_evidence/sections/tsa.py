@@ -9,7 +9,8 @@ import pandas as pd
 from baclofen_evidence import costs, settling, tsa, tsa_plot
 from baclofen_evidence import coverage as cov
 from baclofen_evidence import meta_analysis as meta
-from baclofen_evidence.headline import publish_headline
+from baclofen_evidence.headline import publish_headline, publish_title
+from baclofen_evidence.report_parameters import ReportParameters, data_dir_param, figures_dir_param, param
 from baclofen_evidence.parameters import ParameterError
 from baclofen_evidence.sections.common import bullets, esc, evidence, figure, figures_folder, md, note, table
 
@@ -21,19 +22,24 @@ VERDICT_WORDS = {
 
 
 @dataclass
-class Report:
-    outcome: str = "relapse"
-    control_event_proportion: float | None = None
-    rrr: float | None = None
-    mird: float | None = None
-    sd: float | None = None
-    alpha: float = tsa.ALPHA
-    beta: float = tsa.BETA
-    method: str = tsa.METHOD
-    cost_source: str | None = None
-    currency: str = "USD"
-    data_dir: str | None = None
-    figures_dir: str | None = None
+class TsaReport(ReportParameters):
+    """The trial sequential analysis report: its parameters (declared once, here) and one method per section."""
+
+    CLI_COMMAND = "tsa"
+
+    outcome: str = param("relapse", f"outcome of the TSA ({meta.OVERVIEW} is approximate)", choices=tsa.OUTCOMES)
+    control_event_proportion: float | None = param(None, "binary outcomes; None = the pooled placebo arms")
+    rrr: float | None = param(None, "anticipated relative risk reduction, binary outcomes; None = 0.2 "
+                                    "(or -0.2, a 20% increase, for abstinence)")
+    mird: float | None = param(None, "minimal relevant difference, continuous outcomes; None = the largest review's pooled estimate")
+    sd: float | None = param(None, "SD, continuous outcomes; None = the pooled SD of the trials' arms")
+    alpha: float = param(tsa.ALPHA, "two-sided type I error")
+    beta: float = param(tsa.BETA, "type II error (1 - power)")
+    method: str = param(tsa.METHOD, "model of the Z-curve (DL is the TSA program's)", choices=tsa.METHODS)
+    cost_source: str | None = param(None, "per-patient cost: a trial budget or grant award (a cost_id); None = Bacloville's budget")
+    currency: str = param("USD", "currency of the cost to settle (an ISO code with rates in exchange_rates.csv)")
+    data_dir: str | None = data_dir_param()
+    figures_dir: str | None = figures_dir_param()
 
     def __post_init__(self):
         if self.outcome not in tsa.OUTCOMES:
@@ -47,7 +53,14 @@ class Report:
         self.left = settling.remaining(self.t.ris_adjusted, self.t.accrued)
         self.price = settling.price(self.ev, self.left, self.currency, self.cost_source)
 
+    def title(self) -> str:
+        label = self.t.outcome_label
+        label = label[:1].lower() + label[1:] if label[1:2].islower() else label
+        kind = "Trial sequential analysis (approximate)" if self.t.approximate else "Trial sequential analysis"
+        return f"{kind}: {label}"
+
     def headline(self) -> None:
+        publish_title(self.title())
         t = self.t
         text = (f"{t.outcome_label}: {VERDICT_WORDS[t.verdict]}; {t.accrued:,.0f} of {t.ris_adjusted:,} required participants "
                 f"({t.fraction:.0%})")
