@@ -106,6 +106,13 @@ class MetaAnalysisReport(ReportParameters):
 
     # -------------------------------------------------------------- helpers
 
+    @property
+    def restricted(self) -> bool:
+        """True when this report covers a subset of the evidence (a dose band, a minimum duration, exclusions, or
+        active comparators), so its results must not be read, or compared, as the whole evidence's."""
+        return (self.dose_band != "all" or self.min_duration_weeks is not None or bool(self.exclude)
+                or self.comparator != "placebo")
+
     def _effect(self, est: float, lo: float, hi: float) -> str:
         ma = self.ma
         return f"{ma.measure} {ma.scale(est):.2f} (95% CI {ma.scale(lo):.2f} to {ma.scale(hi):.2f})"
@@ -350,17 +357,41 @@ class MetaAnalysisReport(ReportParameters):
         if not rows:
             md("No outcome has data from two or more trials with these settings.")
             return
-        table(pd.DataFrame(rows), caption=f"Summary of findings: baclofen vs {self.comparator} ({meta.METHOD_NAMES[self.method]}; {subset_label(self.ma)})")
+        frame = pd.DataFrame(rows)
+        if self.restricted:
+            # Every row is the subset, not the evidence as a whole; said in the table itself, not only above it.
+            frame.insert(1, "Evidence covered", subset_label(self.ma))
+            md(f"**Subset only**: every row below covers {esc(subset_label(self.ma))}, not the evidence as a whole; "
+               "the unrestricted report of each outcome gives the whole-evidence result.")
+        table(frame, caption=f"Summary of findings: baclofen vs {self.comparator} ({meta.METHOD_NAMES[self.method]}; {subset_label(self.ma)})")
         note("Certainty of evidence is not graded: the data package holds no risk-of-bias, indirectness or publication-bias "
              "judgements, so only the computable signals (inconsistency, imprecision) are shown.")
 
+    def _whole_evidence(self, outcome: str, measure: str | None, **overrides) -> meta.MetaAnalysis:
+        """The analysis over the whole evidence (every dose, every duration, no exclusions, against placebo), with this
+        report's model: what a published whole-review estimate can be set beside."""
+        settings = dict(method=self.method, hksj=self.hksj)
+        settings.update(overrides)
+        return meta.run(self.ev, outcome, measure, **settings)
+
     def published(self) -> None:
-        """Published pooled estimates beside ours: all our trials, then only those the review could include."""
+        """Published pooled estimates beside ours, like with like: a restricted report compares them with the whole
+        evidence, never with its subset."""
+        whole = self.restricted
+        run = self._whole_evidence if whole else self._run
+        ours = "Ours, whole evidence" if whole else "Ours, every trial"
         rows = []
-        for c in published.compare(self.ev, self._run, self.method):
+        for c in published.compare(self.ev, run, self.method):
             rows.append({"Review": c.review, "Outcome": c.outcome, "Measure": c.measure, "Published (95% CI)": c.published,
-                         "Ours, every trial": c.ours_all, "Ours, trials the review could include": c.ours_restricted,
+                         ours: c.ours_all, "Ours, trials the review could include": c.ours_restricted,
                          "Difference": c.difference, "Trials counted": c.cutoff_rule, "Why they differ": "; ".join(c.reasons)})
-        table(pd.DataFrame(rows), caption=f"Published pooled estimates and ours on the same measure ({subset_label(self.ma)})")
-        note("Ours are computed with this report's settings on the review's own measure. Where a review pooled a subset or a "
+        if whole:
+            md(f"The published estimates are whole-review results, so they are set beside this project's **whole-evidence** "
+               f"analysis (every dose, every trial duration, no exclusions, against placebo), not beside this report's subset "
+               f"({esc(subset_label(self.ma))}).")
+            caption = "Published whole-review estimates and this project's whole-evidence results on the same measure"
+        else:
+            caption = f"Published pooled estimates and ours on the same measure ({subset_label(self.ma)})"
+        table(pd.DataFrame(rows), caption=caption)
+        note("Ours are computed with this report's model on the review's own measure. Where a review pooled a subset or a "
              "network, the comparison is only indicative; the reasons column says what differs.")
