@@ -110,6 +110,18 @@ class ReportParameters:
     def parameter_values(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self.declared()}
 
+    @classmethod
+    def title_for(cls, values: Mapping[str, Any], ev) -> str:
+        """The page title of the report with these parameters, without running its analysis.
+
+        A section class's title() reads only its parameters and ``self.ev``, so the index (or a test) can name
+        a page before, or without, rendering it.
+        """
+        report = object.__new__(cls)
+        report.__dict__.update({name: values.get(name, d.default) for name, d in cls.declared().items()})
+        report.ev = ev
+        return report.title()
+
 
 # ---------------------------------------------------------------- notebook <-> section class
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from baclofen_evidence import costs, domain, plots
+from baclofen_evidence import formatting as fmt
 from baclofen_evidence.headline import publish_headline, publish_title
 from baclofen_evidence.report_parameters import ReportParameters, data_dir_param, figures_dir_param, param
 from baclofen_evidence.sections.common import bullets, esc, evidence, figure, figures_folder, md, note, table
@@ -31,7 +32,8 @@ class CostsReport(ReportParameters):
         self.budgets = costs.budgets_per_patient(self.ev, self.currency)
 
     def title(self) -> str:
-        return f"Costs in {self.currency}, drug priced from {self.price_id}"
+        p = costs.price_row(self.ev, self.price_source)
+        return f"Costs in {self.currency}: trial budgets, and the drug at {p['country']} prices of {fmt.year(p['price_year'])}"
 
     def headline(self) -> None:
         publish_title(self.title())

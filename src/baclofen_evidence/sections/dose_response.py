@@ -9,6 +9,7 @@ import pandas as pd
 
 from baclofen_evidence import dose_response as dr
 from baclofen_evidence import domain, plots
+from baclofen_evidence import meta_analysis as meta
 from baclofen_evidence import formatting as fmt
 from baclofen_evidence.effect_sizes import BINARY_MEASURES, CONTINUOUS_MEASURES
 from baclofen_evidence.report_parameters import ReportParameters, data_dir_param, figures_dir_param, param
@@ -36,8 +37,8 @@ class DoseResponseReport(ReportParameters):
         self.result = dr.dose_response(self.ev, self.outcome, self.measure, exclude=self.exclude or [])
 
     def title(self) -> str:
-        ma = self.result.analysis
-        words = [ma.outcome_label[:1].lower() + ma.outcome_label[1:] if ma.outcome_label[1:2].islower() else ma.outcome_label]
+        label = meta.analysis_outcomes(self.ev.descriptor)[self.outcome]["label"]
+        words = [label[:1].lower() + label[1:] if label[1:2].islower() else label]
         if self.exclude:
             words.append("without " + ", ".join(self.exclude))
         return "Dose-response: " + ", ".join(words)

@@ -134,12 +134,12 @@ class MetaAnalysisReport(ReportParameters):
     # -------------------------------------------------------------- sections
 
     def title(self) -> str:
-        """The page's heading, from the parameters, so every variant is named for what it is."""
-        ma = self.ma
-        kind = "Overview" if ma.kind == "overview" else "Meta-analysis"
-        parts = [_lower_first(ma.outcome_label)]
+        """The page's heading, from the parameters (and the data's labels) only, so every variant is named for what it is."""
+        d = meta.analysis_outcomes(self.ev.descriptor)[self.outcome]
+        kind = "Overview" if d["kind"] == "overview" else "Meta-analysis"
+        parts = [_lower_first(d["label"])]
         if self.measure is not None:
-            parts.append(ma.measure)
+            parts.append(self.measure)
         if self.dose_band == "high":
             parts.append(f"high-dose arms (> {fmt.dose(self.dose_threshold)})")
         elif self.dose_band == "low":
@@ -148,8 +148,8 @@ class MetaAnalysisReport(ReportParameters):
             parts.append(f"trials of {fmt.number(self.min_duration_weeks, 0)} weeks or more")
         if self.comparator != "placebo":
             parts.append(f"versus {self.comparator} comparators")
-        if ma.excluded:
-            parts.append("without " + ", ".join(ma.excluded))
+        if self.exclude:
+            parts.append("without " + ", ".join(self.exclude))
         if self.method != "REML":
             parts.append(meta.METHOD_NAMES[self.method])
         if self.hksj:

@@ -54,9 +54,9 @@ class TsaReport(ReportParameters):
         self.price = settling.price(self.ev, self.left, self.currency, self.cost_source)
 
     def title(self) -> str:
-        label = self.t.outcome_label
+        label = meta.analysis_outcomes(self.ev.descriptor)[self.outcome]["label"]
         label = label[:1].lower() + label[1:] if label[1:2].islower() else label
-        kind = "Trial sequential analysis (approximate)" if self.t.approximate else "Trial sequential analysis"
+        kind = "Trial sequential analysis (approximate)" if self.outcome == meta.OVERVIEW else "Trial sequential analysis"
         return f"{kind}: {label}"
 
     def headline(self) -> None:
