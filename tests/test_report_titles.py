@@ -139,5 +139,5 @@ def test_the_figure_draws_the_given_threshold_and_the_fit_only_over_the_doses_us
     labels = {t.get_text(): t.xy[0] for t in ax.texts if "BACLAD" in t.get_text()}
     plt.close(fig)
     for text, x in labels.items():
-        assert text.startswith(f"BACLAD 2015 (Müller) ({x:g} mg/day")
+        assert text.startswith(f"BACLAD 2015 (Müller) (mean {x:g} mg/day")
         assert "270 mg/day" not in text or "target 270 mg/day" in text

@@ -349,7 +349,7 @@ def dose_point_label(label: str, plotted: float, target: float) -> str:
     """A point's label names the dose it is plotted at; the arm's target or maximum too when the mean achieved differs."""
     if plotted == target:
         return f"{label} ({fmt.dose(plotted)})"
-    return f"{label} ({fmt.dose(plotted)} mean achieved; target {fmt.dose(target)})"
+    return f"{label} (mean {fmt.dose(plotted)}; target {fmt.dose(target)})"
 
 
 def dose_response(dr, threshold: float = domain.DEFAULT_DOSE_THRESHOLD_MG_DAY) -> plt.Figure:
@@ -363,9 +363,11 @@ def dose_response(dr, threshold: float = domain.DEFAULT_DOSE_THRESHOLD_MG_DAY) -
     sizes = 60 + 900 * w / w.max()
     y = [ma.scale(v) for v in s["yi"]]
     ax.scatter(s["dose_for_regression"], y, s=sizes, color=SQUARE, alpha=0.55, edgecolor="#222222", zorder=3)
+    middle = (s["dose_for_regression"].min() + s["dose_for_regression"].max()) / 2
     for r, yy in zip(s.itertuples(), y):
+        right = r.dose_for_regression > middle  # labels of the highest doses go to the left, inside the axes
         ax.annotate(dose_point_label(r.label, r.dose_for_regression, r.dose_mg_day), (r.dose_for_regression, yy),
-                    xytext=(6, 5), textcoords="offset points", fontsize=7.5)
+                    xytext=(-8 if right else 6, 5), textcoords="offset points", fontsize=7.5, ha="right" if right else "left")
     if dr.fit is not None:
         grid = np.linspace(s["dose_for_regression"].min(), s["dose_for_regression"].max(), 200)
         fit, lo, hi = dr.fit.predict(grid)
@@ -383,7 +385,7 @@ def dose_response(dr, threshold: float = domain.DEFAULT_DOSE_THRESHOLD_MG_DAY) -
         ticks = [t for t in (0.1, 0.2, 0.5, 1, 2, 5, 10) if min(y) / 2 <= t <= max(y) * 2]
         ax.set_yticks(ticks)
         ax.set_yticklabels([f"{t:g}" for t in ticks])
-    ax.set_xlabel("Baclofen dose (mg/day) of the regression: the trial's mean achieved dose where reported, else the arm's target")
+    ax.set_xlabel("Baclofen dose (mg/day): the trial's mean achieved dose where reported, else the arm's target")
     ax.set_ylabel(f"{ma.measure}, baclofen vs {ma.comparator}")
     ax.set_title(f"Dose-response: {ma.outcome_label}")
     ax.legend(loc="best", fontsize=8, frameon=False)

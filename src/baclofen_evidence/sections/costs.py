@@ -33,7 +33,7 @@ class CostsReport(ReportParameters):
 
     def title(self) -> str:
         p = costs.price_row(self.ev, self.price_source)
-        return f"Costs in {self.currency}: trial budgets, and the drug at {p['country']} prices of {fmt.year(p['price_year'])}"
+        return f"Costs in {self.currency}: trial budgets, and the drug at {fmt.year(p['price_year'])} prices ({p['country']})"
 
     def headline(self) -> None:
         publish_title(self.title())
