@@ -80,7 +80,7 @@ def test_outputs_follow_the_umask_not_0600(tmp_path: Path, umask):
     (["render", "--param", "dose_threshold=.nan", "--only", "meta_abstinence"], "dose_threshold: nan is not a finite number"),
     (["render", "--param", "dose_threshold=.inf", "--only", "meta_abstinence"], "dose_threshold: inf is not a finite number"),
     (["render", "--param", "data_dir=", "--only", "meta_abstinence"], "--param data_dir=: the value is empty"),
-    (["meta", "--outcome", "abstinence", "--dose-min", "nan"], "dose_min: must be a number of at least 0, not nan"),
+    (["meta", "--outcome", "abstinence", "--dose-threshold", "nan"], "dose_threshold: must be a number of at least 0, not nan"),
     # Found by the fuzzer: these passed the pre-check and failed in the kernel.
     (["render", "--only", "evidence_map", "--param", "currency=XYZ"], "evidence_map: currency: 'XYZ' is not one of"),
     (["render", "--only", "evidence_map", "--param", "price_source=nosuch"], "evidence_map: price_source: 'nosuch' is not a drug price"),
