@@ -110,14 +110,18 @@ def test_a_yaml_list_from_the_command_line_is_accepted():
         {"exclude": ["alpha2001", "beta2010"]}
 
 
-@pytest.mark.parametrize("given,words", [
-    ({"exclude": ["alpha2010"]}, "m: exclude: no such study: alpha2010 (did you mean alpha2001?)"),
-    ({"outcome": "abstinance"}, "m: outcome: 'abstinance' is not an outcome of this data package (did you mean abstinence?)"),
-    ({"method": "reml"}, "m: method: 'reml' is not one of FE, MH, DL, REML, PM (did you mean REML?)"),
+@pytest.mark.parametrize("notebook,given,words", [
+    ("meta_analysis", {"exclude": ["alpha2010"]}, "m: exclude: no such study: alpha2010 (did you mean alpha2001?)"),
+    ("meta_analysis", {"outcome": "abstinance"},
+     "m: outcome: 'abstinance' is not an outcome of this data package (did you mean abstinence?)"),
+    ("meta_analysis", {"method": "reml"}, "m: method: 'reml' is not one of FE, MH, DL, REML, PM (did you mean REML?)"),
+    ("dose_response", {"exclude": ["gama2015"]}, "m: exclude: no such study: gama2015 (did you mean gamma2015?)"),
+    ("tsa", {"outcome": "relapses"}, "m: outcome: 'relapses' is not one of relapse, abstinence"),
+    ("evidence_map", {"currency": "usd"}, "m: currency: 'usd' is not one of EUR, USD, GBP, AUD, CAD (did you mean USD?)"),
 ])
-def test_render_refuses_before_any_kernel_naming_the_parameter(tmp_path, given, words):
+def test_render_refuses_before_any_kernel_naming_the_parameter(tmp_path, notebook, given, words):
     data = copy_package(tmp_path / "data")
-    cfg = write_reports_yml(tmp_path / "reports.yml", data, [("m", "meta_analysis.ipynb", given)])
+    cfg = write_reports_yml(tmp_path / "reports.yml", data, [("m", f"{notebook}.ipynb", given)])
     start = time.perf_counter()
     with pytest.raises(ParameterError) as err:
         render.render_all(jobs=1, reports_path=cfg, reports_dir=tmp_path / "o", figures_dir=tmp_path / "f")

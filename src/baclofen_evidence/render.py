@@ -29,7 +29,6 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
-import yaml
 
 from baclofen_evidence import config, precheck
 from baclofen_evidence.files import STAGE_ENV, atomic_write

@@ -8,7 +8,7 @@ import pandas as pd
 
 from baclofen_evidence import costs, coverage, domain, plots
 from baclofen_evidence.datapackage import fields_of
-from baclofen_evidence.parameters import ParameterError, require_number
+from baclofen_evidence.parameters import ParameterError, did_you_mean, require_number
 from baclofen_evidence.headline import publish_headline, publish_title
 from baclofen_evidence.report_parameters import ReportParameters, data_dir_param, figures_dir_param, param
 from baclofen_evidence.sections.common import bullets, esc, evidence, figure, figures_folder, md, note, source_labels, table
@@ -39,11 +39,12 @@ class EvidenceMapReport(ReportParameters):
         if self.designs is not None:
             unknown = sorted(set(self.designs) - set(design_enum))
             if unknown:
-                raise ParameterError(f"designs: unknown design(s) {', '.join(unknown)}; choose from {', '.join(design_enum)}")
+                hints = "".join(did_you_mean(str(u), design_enum) for u in unknown)
+                raise ParameterError(f"designs: unknown design(s) {', '.join(map(str, unknown))}{hints}; choose from {', '.join(design_enum)}")
         if self.dose_band not in DOSE_BANDS:
             raise ParameterError(f"dose_band: {self.dose_band!r} is not one of {', '.join(DOSE_BANDS)}")
         if self.source is not None and self.source not in set(self.ev.sources["source_id"]):
-            raise ParameterError(f"source: {self.source!r} is not a source id")
+            raise ParameterError(f"source: {self.source!r} is not a source id{did_you_mean(str(self.source), self.ev.sources['source_id'])}")
         # Checked here, not only where the study table prices the studies, so the pre-check sees them too.
         require_number("dose_threshold", self.dose_threshold, optional=False)
         costs.check_currency(self.ev, self.currency)
