@@ -92,10 +92,11 @@ def test_list_parameters_get_a_fresh_default_each_time():
 @pytest.mark.parametrize("given,words", [
     ({"method": "reml"}, "method: 'reml' is not one of FE, MH, DL, REML, PM (did you mean REML?)"),
     ({"dose_band": "hihg"}, "dose_band: 'hihg' is not one of all, low, high (did you mean high?)"),
-    ({"exclude": "alpha2001,beta2010"}, "exclude: expected a list, got the text 'alpha2001,beta2010'; write it as a YAML list: "
-                                        "exclude=[alpha2001, beta2010]"),
+    ({"exclude": "alpha2001,beta2010"}, "exclude: expected a list, got the text 'alpha2001,beta2010'; write it as a list: "
+                                        "exclude=[alpha2001, beta2010] with --param (YAML), exclude = ['alpha2001', 'beta2010'] "
+                                        "in the notebook"),
     ({"outcome": ["abstinence"]}, "outcome: expected one value (str), got a list ['abstinence']; write it without brackets: "
-                                  "outcome=abstinence"),
+                                  "outcome=abstinence with --param, outcome = 'abstinence' in the notebook"),
     ({"outcom": "relapse"}, "outcom: unknown parameter of meta_analysis.ipynb (did you mean outcome?)"),
     ({"hksj": "yes"}, "hksj: expected bool, got str 'yes'"),
 ])
@@ -140,3 +141,13 @@ def test_tsa_options_come_from_the_declaration():
     assert build_parser().parse_args(["tsa", "--control-proportion", "0.3"]).control_event_proportion == 0.3
     with pytest.raises(SystemExit):
         build_parser().parse_args(["tsa", "--outcome", "relapses"])
+
+
+def test_a_value_typed_into_the_parameters_cell_is_refused_as_on_the_command_line():
+    """JupyterLab users edit the cell by hand: the construction cell applies the same declared checks."""
+    from baclofen_evidence.sections.meta_analysis import MetaAnalysisReport
+
+    with pytest.raises(ParameterError, match=r"method: 'reml' is not one of FE, MH, DL, REML, PM \(did you mean REML\?\)"):
+        MetaAnalysisReport.from_namespace({"method": "reml", "figures_dir": "unused"})
+    with pytest.raises(ParameterError, match=r"exclude: expected a list, got the text 'a'; write it as a list: exclude=\[a\]"):
+        MetaAnalysisReport.from_namespace({"exclude": "a"})

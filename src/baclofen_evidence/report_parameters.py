@@ -17,12 +17,14 @@ from __future__ import annotations
 import ast
 import dataclasses
 import importlib
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
 import yaml
 
+from baclofen_evidence.files import atomic_write
 from baclofen_evidence.parameters import ParameterError, did_you_mean, non_finite
 
 PARAM_KEY = "baclofen_evidence.parameter"
@@ -38,6 +40,8 @@ class Spec:
 
 def param(default: Any, help: str, choices=None, cli: bool = True) -> Any:
     """A report parameter: a dataclass field carrying its help and allowed values."""
+    if "\n" in help:
+        raise ValueError(f"param help must be one line (it becomes a comment in the parameters cell): {help!r}")
     meta = {PARAM_KEY: Spec(help, tuple(choices) if choices is not None else None, cli)}
     if isinstance(default, list):
         frozen = tuple(default)
@@ -104,8 +108,17 @@ class ReportParameters:
 
     @classmethod
     def from_namespace(cls, namespace: Mapping[str, Any]):
-        """The report built from the notebook's variables of the declared names (globals() after the parameters cell)."""
-        return cls(**{name: namespace[name] for name in cls.declared() if name in namespace})
+        """The report built from the notebook's variables of the declared names (globals() after the parameters cell).
+
+        The values are checked against the declaration first, as the render pre-check does, so a value typed into
+        the parameters cell in JupyterLab is refused with the same message as on the command line.
+        """
+        declared = cls.declared()
+        values = {name: namespace[name] for name in declared if name in namespace}
+        problems = [p for name, value in values.items() if (p := check_value(declared[name], value))]
+        if problems:
+            raise ParameterError("; ".join(problems))
+        return cls(**values)
 
     def parameter_values(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self.declared()}
@@ -150,7 +163,7 @@ def declared_parameters(notebook: Path | str) -> dict[str, Declared]:
 
 def _literal(value: Any) -> str:
     if isinstance(value, str):
-        return f'"{value}"'
+        return json.dumps(value, ensure_ascii=False)  # a double-quoted Python literal, quotes inside escaped
     return repr(value)
 
 
@@ -181,11 +194,13 @@ def write_notebook_cells(notebook: Path) -> bool:
     cls = report_class(notebook)
     nb = nbformat.read(notebook, as_version=4)
     code = [c for c in nb.cells if c.cell_type == "code"]
+    if len(code) < 2 or "parameters" not in code[0].metadata.get("tags", []):
+        raise ParameterError(f"{Path(notebook).name}: the first code cell must be tagged 'parameters', the second construct the report")
     wanted = (parameters_cell(cls), construction_cell(cls))
     if (code[0].source, code[1].source) == wanted:
         return False
     code[0].source, code[1].source = wanted
-    Path(notebook).write_text(nbformat.writes(nb) + "\n", encoding="utf-8")
+    atomic_write(Path(notebook), (nbformat.writes(nb) + "\n").encode("utf-8"))
     return True
 
 
@@ -196,7 +211,7 @@ def write_generated(notebooks_dir: Path) -> list[Path]:
     readme = Path(notebooks_dir) / README
     text = reference_markdown(notebooks)
     if not readme.exists() or readme.read_text(encoding="utf-8") != text:
-        readme.write_text(text, encoding="utf-8")
+        atomic_write(readme, text.encode("utf-8"))
         changed.append(readme)
     return changed
 
@@ -254,11 +269,13 @@ def _type_problem(d: Declared, value: Any) -> str | None:
         return None
     if list in d.types and isinstance(value, str):
         items = [x.strip() for x in value.split(",") if x.strip()]
-        return (f"{d.name}: expected a list, got the text {value!r}; write it as a YAML list: "
-                f"{d.name}=[{', '.join(items) or 'a, b'}] (or {d.name}=[] for none)")
+        items = items or ["a", "b"]
+        return (f"{d.name}: expected a list, got the text {value!r}; write it as a list: {d.name}=[{', '.join(items)}] "
+                f"with --param (YAML), {d.name} = {items!r} in the notebook ([] for none)")
     if isinstance(value, list) and list not in d.types:
         one = value[0] if len(value) == 1 else "VALUE"
-        return f"{d.name}: expected one value ({d.annotation}), got a list {value!r}; write it without brackets: {d.name}={one}"
+        return (f"{d.name}: expected one value ({d.annotation}), got a list {value!r}; write it without brackets: "
+                f"{d.name}={one} with --param, {d.name} = {one!r} in the notebook")
     return f"{d.name}: expected {d.annotation}, got {type(value).__name__} {value!r}"
 
 
