@@ -96,14 +96,20 @@ def test_meta_dose_band_means_what_the_notebook_means(capsys):
         assert code == 0 and [s["study_id"] for s in json.loads(out)["studies"]] == list(report.ma.studies["study_id"])
 
 
-def test_meta_options_come_from_the_report_declaration():
+def test_meta_options_come_from_the_report_declaration(capsys):
     from baclofen_evidence.cli import build_parser
     from baclofen_evidence.sections.meta_analysis import MetaAnalysisReport
 
-    meta = next(a for a in build_parser()._subparsers._group_actions[0].choices["meta"]._actions if a.dest == "method")
+    meta = build_parser()._subparsers._group_actions[0].choices["meta"]
+    method = next(a for a in meta._actions if a.dest == "method")
     declared = MetaAnalysisReport.declared()["method"]
-    assert meta.choices == list(declared.choices) and meta.default == declared.default and declared.help in meta.help
-    assert "--dose-min" not in build_parser()._subparsers._group_actions[0].choices["meta"].format_help()
+    assert method.metavar == "{" + ",".join(declared.choices) + "}" and method.default == declared.default
+    assert declared.help in method.help
+    assert {a.dest for a in meta._actions} >= {n for n, d in MetaAnalysisReport.declared().items() if d.cli}
+    assert "--dose-min" not in meta.format_help()
+    with pytest.raises(SystemExit) as exit_:
+        build_parser().parse_args(["meta", "--method", "reml"])
+    assert exit_.value.code == 2 and "method: 'reml' is not one of FE, MH, DL, REML, PM (did you mean REML?)" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("argv,words", [

@@ -325,6 +325,21 @@ def _cli_type(d: Declared):
     return str
 
 
+def _checked(d: Declared, convert):
+    """An argparse type that converts, then refuses a value outside the declared choices with a did-you-mean."""
+    import argparse
+
+    def check(text: str):
+        value = convert(text)
+        problem = check_value(d, value)
+        if problem:
+            raise argparse.ArgumentTypeError(problem)
+        return value
+
+    check.__name__ = convert.__name__  # argparse names the type in its own messages
+    return check
+
+
 def add_arguments(parser, cls: type, aliases: Mapping[str, str] | None = None) -> None:
     """The declared parameters of `cls` as argparse options of the same names, help, defaults and choices."""
     aliases = aliases or {}
@@ -332,8 +347,9 @@ def add_arguments(parser, cls: type, aliases: Mapping[str, str] | None = None) -
         if not d.cli:
             continue
         names = [_option(d.name)] + ([aliases[d.name]] if d.name in aliases else [])
-        default = "none" if d.default is None else ", ".join(d.default) if isinstance(d.default, list) else d.default
-        help_ = f"{d.help} (default: {default or 'none'})".replace("%", "%%")
+        shown = ", ".join(d.default) if isinstance(d.default, list) else d.default
+        # A None default is explained by the help itself ("None = ..."); nothing to add.
+        help_ = (d.help if d.default is None or shown == "" else f"{d.help} (default: {shown})").replace("%", "%%")
         if bool in d.types:
             parser.add_argument(*names, dest=d.name, action="store_true", default=d.default, help=d.help.replace("%", "%%"))
         elif list in d.types:
@@ -341,7 +357,9 @@ def add_arguments(parser, cls: type, aliases: Mapping[str, str] | None = None) -
                                 help=help_ + "; comma-separated")
         else:
             choices = [c for c in d.choices if c is not None] if d.choices else None
-            parser.add_argument(*names, dest=d.name, type=_cli_type(d), default=d.default, choices=choices, help=help_)
+            metavar = "{" + ",".join(map(str, choices)) + "}" if choices else d.name.upper()
+            parser.add_argument(*names, dest=d.name, type=_checked(d, _cli_type(d)), default=d.default, metavar=metavar,
+                                help=help_)
 
 
 def from_arguments(cls: type, args) -> dict[str, Any]:
