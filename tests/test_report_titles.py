@@ -141,3 +141,11 @@ def test_the_figure_draws_the_given_threshold_and_the_fit_only_over_the_doses_us
     for text, x in labels.items():
         assert text.startswith(f"BACLAD 2015 (Müller) (mean {x:g} mg/day")
         assert "270 mg/day" not in text or "target 270 mg/day" in text
+
+
+def test_a_subset_headline_names_its_subset_and_the_whole_one_does_not(tmp_path):
+    from baclofen_evidence.sections.meta_analysis import headline_text
+
+    high = meta_report(tmp_path, outcome="abstinence", dose_band="high")
+    assert headline_text(high.ma).startswith("Complete abstinence (baclofen arms above 80 mg/day only): RR ")
+    assert headline_text(meta_report(tmp_path, outcome="abstinence").ma).startswith("Complete abstinence: RR ")

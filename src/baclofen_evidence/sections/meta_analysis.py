@@ -43,16 +43,25 @@ def subset_label(ma: meta.MetaAnalysis) -> str:
     return "; ".join(parts) if parts else f"every trial with a usable result, baclofen vs {ma.comparator}"
 
 
+def is_subset(ma: meta.MetaAnalysis) -> bool:
+    """True when an analysis covers a subset of the evidence (a dose band, a minimum duration, exclusions, or active
+    comparators), so its results must not be read, or compared, as the whole evidence's."""
+    return (ma.dose_above is not None or ma.dose_max is not None or ma.dose_min is not None
+            or ma.min_duration_weeks is not None or bool(ma.excluded) or ma.comparator != "placebo")
+
+
 def headline_text(ma: meta.MetaAnalysis) -> str:
     """The index headline: estimate with CI and prediction interval, how much of the evidence it rests
     on, the HKSJ interval when trials are few, and a warning in words when the basis is thin."""
+    # A subset's headline says which subset, so the index never shows it as the answer of all the evidence.
+    label = f"{ma.outcome_label} ({subset_label(ma)})" if is_subset(ma) else ma.outcome_label
     if ma.result is None:
-        return f"{ma.outcome_label}: not pooled ({ma.reason_not_pooled})"
+        return f"{label}: not pooled ({ma.reason_not_pooled})"
     r = ma.result
     c = cov.coverage(ma)
     pi = (f"; 95% prediction interval {ma.scale(r.pi_low):.2f} to {ma.scale(r.pi_high):.2f}"
           if r.method in meta.RANDOM_METHODS else "")
-    text = (f"{ma.outcome_label}: {ma.measure} {ma.scale(r.estimate):.2f} (95% CI {ma.scale(r.ci_low):.2f} to "
+    text = (f"{label}: {ma.measure} {ma.scale(r.estimate):.2f} (95% CI {ma.scale(r.ci_low):.2f} to "
             f"{ma.scale(r.ci_high):.2f}{pi}); {c.sentence()}")
     if ma.k < meta.FEW_TRIALS and not ma.hksj and ma.method != "MH":
         h = meta.rerun(meta.MetaAnalysis(**{**ma.__dict__, "hksj": True}), ma.studies)
@@ -108,10 +117,7 @@ class MetaAnalysisReport(ReportParameters):
 
     @property
     def restricted(self) -> bool:
-        """True when this report covers a subset of the evidence (a dose band, a minimum duration, exclusions, or
-        active comparators), so its results must not be read, or compared, as the whole evidence's."""
-        return (self.dose_band != "all" or self.min_duration_weeks is not None or bool(self.exclude)
-                or self.comparator != "placebo")
+        return is_subset(self.ma)
 
     def _effect(self, est: float, lo: float, hi: float) -> str:
         ma = self.ma
@@ -261,7 +267,7 @@ class MetaAnalysisReport(ReportParameters):
                  ("I², H²", f"{r.i2:.1f}%, {r.h2:.2f}")]
         if ma.ratio:
             rows.append(("Log-scale estimate (SE)", f"{r.estimate:.4f} ({r.se:.4f})"))
-        table(pd.DataFrame(rows, columns=["Statistic", "Value"]), caption=ma.model_name())
+        table(pd.DataFrame(rows, columns=["Statistic", "Value"]), caption=f"{ma.model_name()} ({subset_label(ma)})")
 
     def subgroups(self) -> None:
         sg = meta.subgroups_by_dose(self.ev, self.ma, self.dose_threshold)
