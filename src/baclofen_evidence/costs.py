@@ -19,12 +19,13 @@ from dataclasses import dataclass
 import pandas as pd
 
 from baclofen_evidence import comparisons as comp
+from baclofen_evidence import domain
 from baclofen_evidence.datapackage import Evidence
 from baclofen_evidence.parameters import ParameterError, did_you_mean
 
 BENEFIT_OUTCOMES = ("responder", "abstinence")
 # The NHS Drug Tariff is a national reimbursement price for generic baclofen, current at a known date.
-DEFAULT_PRICE = "uk_drug_tariff_2018"
+DEFAULT_PRICE = domain.DEFAULT_DRUG_PRICE
 DEFAULT_CURRENCY = "USD"
 DAYS_PER_WEEK = 7
 

@@ -23,5 +23,11 @@ BACLOVILLE = "rigal2020"  # Bacloville, Rigal et al. 2020 (NCT01604330)
 ALPADIR = "reynaud2017"  # ALPADIR, Reynaud et al. 2017 (NCT01738282)
 BACLAD = "muller2015"  # BACLAD, Müller et al. 2015 (NCT01266655)
 
-# Cost id (data/costs.csv) of Bacloville's published budget: the default cost per patient of a new trial.
+# Cost ids (data/costs.csv): Bacloville's published budget, the default cost per patient of a new trial; and the
+# default drug price, the NHS Drug Tariff 2018.
 BACLOVILLE_BUDGET = "bacloville_budget_2012"
+DEFAULT_DRUG_PRICE = "uk_drug_tariff_2018"
+
+# The outcome on which "does a higher dose do better?" is asked when a trial comparing doses is powered and priced:
+# abstinence is the outcome both dose bands report.
+DOSE_QUESTION_OUTCOME = "abstinence"

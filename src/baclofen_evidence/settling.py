@@ -99,7 +99,7 @@ class DoseQuestion:
 
 def dose_question(ev: Evidence, control_proportion: float, alpha: float, beta: float,
                   threshold: float = DOSE_THRESHOLD) -> DoseQuestion:
-    ma = meta.run(ev, "abstinence")
+    ma = meta.run(ev, domain.DOSE_QUESTION_OUTCOME)
     sg = meta.subgroups_by_dose(ev, ma, threshold)
     if len(sg.groups) < 2:
         raise ParameterError("dose_threshold: abstinence has no trials on both sides of the threshold")

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from baclofen_evidence import costs, settling, tsa, tsa_plot
+from baclofen_evidence import costs, domain, settling, tsa, tsa_plot
 from baclofen_evidence import coverage as cov
 from baclofen_evidence import meta_analysis as meta
 from baclofen_evidence.headline import publish_headline, publish_title
@@ -172,7 +172,7 @@ class TsaReport(ReportParameters):
 
     def dose(self) -> None:
         i = self.t.inputs
-        pc = tsa.pooled_control_proportion(meta.run(self.ev, "abstinence"))[0]  # the dose question is asked on abstinence
+        pc = tsa.pooled_control_proportion(meta.run(self.ev, domain.DOSE_QUESTION_OUTCOME))[0]
         d = settling.dose_question(self.ev, pc, i.alpha, i.beta)
         if d.ris is None:
             md(f"The dose subgroups show no difference to power a trial for ({esc(d.why)}).")
