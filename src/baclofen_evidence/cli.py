@@ -285,6 +285,7 @@ def cmd_multiverse(args: argparse.Namespace) -> int:
 @command("render")
 def cmd_render(args: argparse.Namespace) -> int:
     from baclofen_evidence import render
+    from baclofen_evidence.report_parameters import coerce_cli_value
 
     overrides = {}
     for item in args.param or []:
@@ -294,7 +295,7 @@ def cmd_render(args: argparse.Namespace) -> int:
         if not value.strip():
             # Almost always an unset shell variable; YAML would read it as null, silently meaning the default.
             raise UsageError(f"--param {item}: the value is empty - was a variable unset? Write {key.strip()}=null for none")
-        overrides[key.strip()] = render.coerce_cli_value(value)
+        overrides[key.strip()] = coerce_cli_value(value)
     only = [x.strip() for x in args.only.split(",")] if args.only else None
     outcomes = render.render_all(only=only, jobs=args.jobs, overrides=overrides)
     text, code = render.summary(outcomes)
