@@ -350,6 +350,7 @@ def cmd_reference_inputs(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     from baclofen_evidence.report_parameters import add_arguments
+    from baclofen_evidence.sections.costs import CostsReport
     from baclofen_evidence.sections.meta_analysis import MetaAnalysisReport
     from baclofen_evidence.sections.tsa import TsaReport
 
@@ -375,9 +376,9 @@ def build_parser() -> argparse.ArgumentParser:
     c = add("claims", "verdict on every claim of the sources, with the deciding evidence")
     c.add_argument("--source", help="only this source id")
 
-    k = add("costs", "cost per patient for every study: trial budget where published, else drug acquisition")
-    k.add_argument("--price-source", help="drug price (a cost_id in costs.csv; default: the NHS Drug Tariff 2018 price)")
-    k.add_argument("--currency", default="USD", help="currency to show money in (default: USD)")
+    k = add("costs", "cost per patient for every study: trial budget where published, else drug acquisition "
+                     "(the costs report's parameters, same names)")
+    add_arguments(k, CostsReport)
 
     t = add("tsa", "trial sequential analysis of one outcome: RIS, boundaries, Z-curve, verdict, cost to settle "
                    "(the TSA report's parameters, same names)")

@@ -17,6 +17,8 @@ from baclofen_evidence.sections.common import bullets, esc, evidence, figure, fi
 class CostsReport(ReportParameters):
     """The costs report: its parameters (declared once, here) and one method per section."""
 
+    CLI_COMMAND = "costs"
+
     price_source: str | None = param(None, "a drug price (a cost_id in data/costs.csv); None = NHS Drug Tariff 2018")
     currency: str = param("USD", "currency money is shown in (an ISO code with rates in exchange_rates.csv)")
     data_dir: str | None = data_dir_param()
