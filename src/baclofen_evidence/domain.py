@@ -11,7 +11,7 @@ from __future__ import annotations
 # DailyMed). France's authorisation for alcohol (Baclocur, ANSM SmPC; references.csv
 # url:guide-medicament-baclocur40) caps the dose at 80 mg/day too.
 US_SPASTICITY_LABEL_MAX_MG_DAY = 80.0
-US_SPASTICITY_LABEL_SOURCE = "FDA prescribing information for baclofen tablets (DailyMed): at most 80 mg/day"
+US_SPASTICITY_LABEL_SOURCE = "the FDA prescribing information for baclofen tablets, on DailyMed"
 
 # The default split between low and high dose in every report and command: at the label maximum, so
 # "high dose" means above what the spasticity label allows (> threshold is high, <= is low).

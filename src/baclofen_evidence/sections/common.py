@@ -78,5 +78,10 @@ def figures_folder(figures_dir: str | None, default_name: str) -> Path:
     return Path(figures_dir) if figures_dir else config.FIGURES_DIR / default_name
 
 
+def lower_first(label: str) -> str:
+    """A data label inside a title: 'Complete abstinence' -> 'complete abstinence'; acronyms ('RR', 'BACLAD') stay."""
+    return label[:1].lower() + label[1:] if label[1:2].islower() else label
+
+
 def source_labels(ev: Evidence) -> dict[str, str]:
     return {r.source_id: f"{r.source_id[:3]} {r.title[:38]}" for r in ev.sources.itertuples()}

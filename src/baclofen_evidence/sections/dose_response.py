@@ -15,7 +15,7 @@ from baclofen_evidence.effect_sizes import BINARY_MEASURES, CONTINUOUS_MEASURES
 from baclofen_evidence.report_parameters import ReportParameters, data_dir_param, figures_dir_param, param
 from baclofen_evidence.parameters import require_number
 from baclofen_evidence.headline import publish_headline, publish_title
-from baclofen_evidence.sections.common import bullets, esc, evidence, figure, figures_folder, md, note, table
+from baclofen_evidence.sections.common import bullets, esc, evidence, figure, figures_folder, lower_first, md, note, table
 
 
 @dataclass
@@ -37,8 +37,7 @@ class DoseResponseReport(ReportParameters):
         self.result = dr.dose_response(self.ev, self.outcome, self.measure, exclude=self.exclude or [])
 
     def title(self) -> str:
-        label = meta.analysis_outcomes(self.ev.descriptor)[self.outcome]["label"]
-        words = [label[:1].lower() + label[1:] if label[1:2].islower() else label]
+        words = [lower_first(meta.analysis_outcomes(self.ev.descriptor)[self.outcome]["label"])]
         if self.exclude:
             words.append("without " + ", ".join(self.exclude))
         return "Dose-response: " + ", ".join(words)

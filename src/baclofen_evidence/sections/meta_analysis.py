@@ -20,7 +20,7 @@ from baclofen_evidence.report_parameters import ReportParameters, data_dir_param
 from baclofen_evidence import formatting as fmt
 from baclofen_evidence.headline import publish_headline, publish_title
 from baclofen_evidence.rules import outcome_definitions
-from baclofen_evidence.sections.common import bullets, esc, evidence, figure, figures_folder, md, note, table
+from baclofen_evidence.sections.common import bullets, esc, evidence, figure, figures_folder, lower_first, md, note, table
 
 
 def subset_label(ma: meta.MetaAnalysis) -> str:
@@ -71,10 +71,6 @@ def headline_text(ma: meta.MetaAnalysis) -> str:
     if c.thin:
         text += ". It rests on less than half of the participants randomized in these trials"
     return text + "."
-
-
-def _lower_first(text: str) -> str:
-    return text[:1].lower() + text[1:] if text[1:2].islower() else text
 
 
 @dataclass
@@ -143,7 +139,7 @@ class MetaAnalysisReport(ReportParameters):
         """The page's heading, from the parameters (and the data's labels) only, so every variant is named for what it is."""
         d = meta.analysis_outcomes(self.ev.descriptor)[self.outcome]
         kind = "Overview" if d["kind"] == "overview" else "Meta-analysis"
-        parts = [_lower_first(d["label"])]
+        parts = [lower_first(d["label"])]
         if self.measure is not None:
             parts.append(self.measure)
         if self.dose_band == "high":

@@ -12,7 +12,7 @@ from baclofen_evidence import meta_analysis as meta
 from baclofen_evidence.headline import publish_headline, publish_title
 from baclofen_evidence.report_parameters import ReportParameters, data_dir_param, figures_dir_param, param
 from baclofen_evidence.parameters import ParameterError
-from baclofen_evidence.sections.common import bullets, esc, evidence, figure, figures_folder, md, note, table
+from baclofen_evidence.sections.common import bullets, esc, evidence, figure, figures_folder, lower_first, md, note, table
 
 VERDICT_WORDS = {
     "firm_benefit": "firm evidence of benefit", "firm_harm": "firm evidence of harm",
@@ -54,8 +54,7 @@ class TsaReport(ReportParameters):
         self.price = settling.price(self.ev, self.left, self.currency, self.cost_source)
 
     def title(self) -> str:
-        label = meta.analysis_outcomes(self.ev.descriptor)[self.outcome]["label"]
-        label = label[:1].lower() + label[1:] if label[1:2].islower() else label
+        label = lower_first(meta.analysis_outcomes(self.ev.descriptor)[self.outcome]["label"])
         kind = "Trial sequential analysis (approximate)" if self.outcome == meta.OVERVIEW else "Trial sequential analysis"
         return f"{kind}: {label}"
 
