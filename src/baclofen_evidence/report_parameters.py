@@ -219,8 +219,10 @@ def write_generated(notebooks_dir: Path) -> list[Path]:
 README = "README.md"
 
 
-def _cell_text(value: str) -> str:
-    return value.replace("|", "\\|")
+def _cell_text(value: str, code: bool = False) -> str:
+    """Text inside a Markdown table cell: pipes escaped; outside code spans, angle brackets too (Markdown reads HTML)."""
+    value = value.replace("|", "\\|")
+    return value if code else value.replace("<", "&lt;").replace(">", "&gt;")
 
 
 def reference_markdown(notebooks: list[Path]) -> str:
@@ -240,7 +242,7 @@ def reference_markdown(notebooks: list[Path]) -> str:
         for d in declaration(cls).values():
             allowed = _choices_text(d.choices) if d.choices else ""
             name = f"`{d.name}`" + (" (CLI)" if d.cli and cli_command(cls) else "")
-            lines.append(f"| {name} | `{_cell_text(d.annotation)}` | `{_cell_text(_literal(d.default))}` | "
+            lines.append(f"| {name} | `{_cell_text(d.annotation, code=True)}` | `{_cell_text(_literal(d.default), code=True)}` | "
                          f"{_cell_text(allowed)} | {_cell_text(d.help)} |")
         lines.append("")
     return "\n".join(lines)
