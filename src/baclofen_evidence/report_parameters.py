@@ -265,7 +265,7 @@ def _type_problem(d: Declared, value: Any) -> str | None:
         ok = True
     if ok:
         if non_finite(value):
-            return f"{d.name}: {value!r} is not a finite number (YAML reads .nan and .inf as numbers)"
+            return f"{d.name}: {value!r} is not a finite number"
         if isinstance(value, list) and any(not isinstance(v, str) for v in value):
             return f"{d.name}: expected a list of strings, got {value!r}"
         return None
