@@ -48,7 +48,8 @@ test: $(STAMP) browser ## run every test: unit, data, metafor reference, renderi
 fuzz: $(STAMP) ## explore with the property-based fuzzers for longer, with fresh seeds (make test runs them small and fixed)
 	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest tests/test_fuzz.py -p no:cacheprovider $(if $(SEED),--hypothesis-seed=$(SEED))
 
-baseline: $(STAMP) ## re-execute notebooks/ and store their outputs as the nbval baseline (after a deliberate change)
+baseline: $(STAMP) ## regenerate the notebooks' parameters cells and notebooks/README.md, then re-execute notebooks/ as the nbval baseline
+	$(PY) -m baclofen_evidence notebook-parameters
 	$(PY) -m baclofen_evidence baseline
 
 reference: $(STAMP) r ## regenerate tests/reference/: metafor_reference.json and gosh_reference.json (R metafor), rpact_reference.json (R rpact)

@@ -54,11 +54,12 @@ def naive(reports, out: Path) -> None:
 
 
 FLOOR_SCRIPT = textwrap.dedent("""
-    import importlib, json, sys
+    import json, sys
     from IPython.core.interactiveshell import InteractiveShell
+    from baclofen_evidence.report_parameters import report_class
     InteractiveShell.instance()  # display() goes to a shell, as in a kernel, but nothing renders
     module, params, calls = sys.argv[1], json.loads(sys.argv[2]), json.loads(sys.argv[3])
-    report = importlib.import_module(f"baclofen_evidence.sections.{module}").Report(**params)
+    report = report_class(module)(**params)
     report.headline()
     for call in calls:
         getattr(report, call)()

@@ -266,7 +266,7 @@ def test_the_claims_table_names_the_evidence_base_for_claims_about_no_study(monk
     shown = []
     monkeypatch.setattr(common, "display", shown.append)
     source = "004_4b9c85084edf9aba"
-    section.Report(source=source, figures_dir=str(tmp_path)).verdict_table()
+    section.ClaimsReport(source=source, figures_dir=str(tmp_path)).verdict_table()
     html = "".join(getattr(x, "data", "") for x in shown)
     rows = load().claims
     no_study = rows[(rows["source_id"] == source) & rows["study_id"].isna()]

@@ -83,17 +83,47 @@ def test_meta_json_is_strict_json_even_when_nothing_is_pooled(capsys):
     assert code == 0 and "NaN" not in out and json.loads(out)["estimate"] is None
 
 
-def test_meta_with_exclusion_and_dose_limits(capsys):
-    code, out, _ = run(capsys, "meta", "--outcome", "abstinence", "--exclude", "hauser2017", "--dose-max", "80", "--format", "json")
+def test_meta_with_exclusion_and_dose_band(capsys):
+    code, out, _ = run(capsys, "meta", "--outcome", "abstinence", "--exclude", "hauser2017", "--dose-band", "low", "--format", "json")
     r = json.loads(out)
     assert code == 0 and {s["study_id"] for s in r["studies"]} == {"addolorato2002", "addolorato2007"}
+    assert r["dose_max"] == 80 and r["dose_above"] is None  # low = at or below the threshold, as in the notebook
+
+
+def test_meta_dose_band_means_what_the_notebook_means(capsys):
+    """The CLI and the report select the same arms for the same dose_band and dose_threshold."""
+    from baclofen_evidence.sections.meta_analysis import MetaAnalysisReport
+
+    for band in ("low", "high"):
+        code, out, _ = run(capsys, "meta", "--outcome", "abstinence", "--dose-band", band, "--dose-threshold", "80", "--format", "json")
+        report = MetaAnalysisReport(outcome="abstinence", dose_band=band, dose_threshold=80, figures_dir="unused")
+        assert code == 0 and [s["study_id"] for s in json.loads(out)["studies"]] == list(report.ma.studies["study_id"])
+
+
+def test_meta_options_come_from_the_report_declaration(capsys):
+    from baclofen_evidence.cli import build_parser
+    from baclofen_evidence.sections.meta_analysis import MetaAnalysisReport
+
+    meta = build_parser()._subparsers._group_actions[0].choices["meta"]
+    method = next(a for a in meta._actions if a.dest == "method")
+    declared = MetaAnalysisReport.declared()["method"]
+    assert method.metavar == "{" + ",".join(declared.choices) + "}" and method.default == declared.default
+    assert declared.help in method.help
+    assert {a.dest for a in meta._actions} >= {n for n, d in MetaAnalysisReport.declared().items() if d.cli}
+    assert "--dose-min" not in meta.format_help()
+    with pytest.raises(SystemExit) as exit_:
+        build_parser().parse_args(["meta", "--method", "reml"])
+    assert exit_.value.code == 2 and "method: 'reml' is not one of FE, MH, DL, REML, PM (did you mean REML?)" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("argv,words", [
     (["meta", "--outcome", "relapses"], "outcome: 'relapses' is not an outcome"),
     (["meta", "--outcome", "abstinence", "--measure", "MD"], "measure: 'MD' does not fit"),
     (["meta", "--outcome", "abstinence", "--exclude", "nosuch2000"], "exclude: no such study: nosuch2000"),
-    (["meta", "--outcome", "abstinence", "--dose-min", "-5"], "dose_min: must be a number of at least 0"),
+    (["meta", "--outcome", "abstinence", "--dose-band", "high", "--dose-threshold", "-5"],
+     "dose_threshold: must be a number of at least 0"),
+    (["meta", "--outcome", "abstinence", "--exclude", "reynaud2071"], "no such study: reynaud2071 (did you mean reynaud2017?)"),
+    (["meta", "--outcome", "abstinense"], "(did you mean abstinence?)"),
     (["costs", "--currency", "XYZ"], "currency: 'XYZ' is not one of"),
     (["claims", "--source", "nope"], "source: 'nope' is not a source; give a short id or a full source_id: 000 (Windward Way Recovery); 001"),
 ])
@@ -103,7 +133,7 @@ def test_bad_parameters_name_themselves_and_exit_2(capsys, argv, words):
 
 
 def test_meta_with_too_few_trials_says_so(capsys):
-    code, out, _ = run(capsys, "meta", "--outcome", "abstinence", "--dose-min", "200", "--format", "json")
+    code, out, _ = run(capsys, "meta", "--outcome", "abstinence", "--dose-band", "high", "--dose-threshold", "200", "--format", "json")
     r = json.loads(out)
     assert code == 0 and r["estimate"] is None and "at least 2 studies" in r["reason_not_pooled"]
 

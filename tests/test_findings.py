@@ -40,7 +40,7 @@ def render(monkeypatch, found, data_dir=None) -> dict:
     monkeypatch.setattr(page_module, "publish_title", shown["title"].append)
     monkeypatch.setattr(page_module, "publish_headline", shown["headline"].append)
     monkeypatch.setattr(facts, "findings", lambda *a, **k: found)
-    page = page_module.FindingsPage(data_dir=data_dir)
+    page = page_module.FindingsReport(data_dir=data_dir)
     for section in (page.title, page.headline, page.cannot_carry, page.does_it_help, page.dose, page.cost, page.articles):
         section()
     shown["text"] = "\n".join(shown["html"])
@@ -126,8 +126,8 @@ def test_verdict_counts_add_up_per_source(ev, found):
 
 def test_sources_are_named_by_outlet_and_title(found):
     names = {s.source_id[:3]: s.name for s in found.sources}
-    assert names["000"] == "Windward Way Recovery: “What Is Baclofen, and How Is It Used?”"
-    assert names["002"] == "“What is Baclofen?”"  # no outlet recorded: the title alone
+    assert names["000"] == "Windward Way Recovery: What Is Baclofen, and How Is It Used?"
+    assert names["002"] == "What is Baclofen?"  # no outlet recorded: the title alone
 
 
 def test_trials_read_from_other_pages_than_the_full_paper(ev, found):
@@ -229,5 +229,5 @@ def test_a_wrong_currency_is_refused_at_construction_before_any_fact_is_computed
 
     monkeypatch.setattr(facts, "findings", lambda *a, **k: pytest.fail("facts computed"))
     with pytest.raises(ParameterError, match="currency: 'XYZ'"):
-        page_module.FindingsPage(currency="XYZ")
-    page_module.Report(currency="EUR")  # the pre-check's construction is cheap: the facts wait for first use
+        page_module.FindingsReport(currency="XYZ")
+    page_module.FindingsReport(currency="EUR")  # the pre-check's construction is cheap: the facts wait for first use

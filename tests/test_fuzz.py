@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 from baclofen_evidence import config, precheck
 from baclofen_evidence.cli import main
 from baclofen_evidence.parameters import ParameterError
-from baclofen_evidence.render import check_parameters, declared_parameters
+from baclofen_evidence.report_parameters import check_parameters, declared_parameters
 from tests.conftest import FIXTURES, copy_package
 
 LINE = re.compile(r"^[^:\n]+:(\d+|-):[^:\n]*: \S.*$")
@@ -268,7 +268,7 @@ def test_fuzz_report_parameters(fuzz_package, tmp_path_factory, notebook, data):
     try:
         params = check_parameters(path, given_params)
         params = precheck.absolute_paths(params, Path.cwd())
-        precheck.check_values(path, params, declared, {str(fuzz_package): load(fuzz_package)})
+        precheck.check_values(path, params, {str(fuzz_package): load(fuzz_package)})
     except ParameterError as exc:
         first = str(exc).split(":", 1)[0]
         assert first in declared, f"refused without naming a parameter: {exc}"

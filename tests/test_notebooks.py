@@ -14,6 +14,7 @@ import nbformat
 import pytest
 
 from baclofen_evidence import config, render
+from baclofen_evidence.report_parameters import declared_parameters
 
 NOTEBOOKS = sorted(config.NOTEBOOKS_DIR.glob("*.ipynb"))
 SANITIZE = config.TESTS_DIR / "nbval_sanitize.cfg"
@@ -53,7 +54,7 @@ def test_notebook_is_thin_and_parameterized(path):
     nb = nbformat.read(path, as_version=4)
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert "parameters" in code[0].metadata.get("tags", [])
-    assert render.declared_parameters(path)  # annotated, readable by the parameter checks
+    assert declared_parameters(path)  # every notebook has a report class declaring its parameters
     for cell in code[2:]:
         assert re.fullmatch(r"report\.\w+\(\)", cell.source.strip()), cell.source  # one call per section
     assert all(c.execution_count for c in code) and any(c.outputs for c in code)

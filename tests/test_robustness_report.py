@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
 
-from baclofen_evidence.sections.robustness import Report
+from baclofen_evidence.sections.robustness import RobustnessReport
 
 SECTIONS = ["headline", "defaults", "gosh_overview", "gosh_trials", "gosh_other", "multiverse_summary",
             "specification_curve", "choices"]
@@ -18,7 +18,7 @@ def shell():
 
 
 def test_every_section_runs_on_the_fixture(shell, tmp_path, package):
-    report = Report(data_dir=str(package), figures_dir=str(tmp_path / "figs"))
+    report = RobustnessReport(data_dir=str(package), figures_dir=str(tmp_path / "figs"))
     for name in SECTIONS:
         getattr(report, name)()
     s = report.mv.summary()
@@ -29,4 +29,4 @@ def test_unknown_gosh_method_is_named(package):
     from baclofen_evidence.parameters import ParameterError
 
     with pytest.raises(ParameterError, match="gosh_method"):
-        Report(gosh_method="ML", data_dir=str(package))
+        RobustnessReport(gosh_method="ML", data_dir=str(package))

@@ -79,7 +79,9 @@ def test_the_cost_to_settle_is_remaining_times_per_patient(relapse_json):
 
 
 def test_bad_inputs_fail_cleanly():
-    for args, words in ((["--outcome", "nosuch"], "outcome"), (["--outcome", "relapse", "--rrr", "1.5"], "rrr"),
+    # Every one is a usage error (exit 2): an outcome outside the declared choices is refused by the option itself.
+    for args, words in ((["--outcome", "nosuch"], "outcome: 'nosuch' is not one of relapse"),
+                        (["--outcome", "relapse", "--rrr", "1.5"], "rrr"),
                         (["--outcome", "relapse", "--alpha", "0.7"], "alpha"),
                         (["--outcome", "relapse", "--cost-source", "x"], "cost_source"),
                         (["--outcome", "pct_days_abstinent", "--sd", "-2"], "sd")):

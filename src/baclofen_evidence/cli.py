@@ -128,10 +128,11 @@ def cmd_meta(args: argparse.Namespace) -> int:
     from baclofen_evidence import meta_analysis as meta
 
     ev = load(_data_dir(args))
-    exclude = [x.strip() for x in args.exclude.split(",") if x.strip()] if args.exclude else []
-    ma = meta.run(ev, args.outcome, args.measure, args.method, args.hksj, exclude, args.dose_min, args.dose_max,
-                  args.comparator, min_duration_weeks=args.min_duration_weeks, drop_derived=args.drop_derived,
-                  drop_weak=args.drop_weak, arm_level_only=args.arm_level_only)
+    # The report's parameters mean the same here: dose_band/dose_threshold select arms exactly as the notebook does.
+    ma = meta.run(ev, args.outcome, args.measure, args.method, args.hksj, args.exclude,
+                  comparator=args.comparator, min_duration_weeks=args.min_duration_weeks, drop_derived=args.drop_derived,
+                  drop_weak=args.drop_weak, arm_level_only=args.arm_level_only,
+                  **meta.dose_limits(args.dose_band, args.dose_threshold))
     result = ma.to_dict()
     if args.format == "json":
         print(to_json(result))
@@ -215,7 +216,7 @@ def cmd_tsa(args: argparse.Namespace) -> int:
 
     ev = load(_data_dir(args))
     costs.check_currency(ev, args.currency)
-    t = trial_sequential.run(ev, args.outcome, args.control_proportion, args.rrr, args.mird, args.sd, args.alpha, args.beta,
+    t = trial_sequential.run(ev, args.outcome, args.control_event_proportion, args.rrr, args.mird, args.sd, args.alpha, args.beta,
                              args.method, args.d2)
     out = t.to_dict()
     left = settling.remaining(t.ris_adjusted, t.accrued)
@@ -378,6 +379,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 @command("render")
 def cmd_render(args: argparse.Namespace) -> int:
     from baclofen_evidence import render
+    from baclofen_evidence.report_parameters import coerce_cli_value
 
     overrides = {}
     for item in args.param or []:
@@ -387,7 +389,7 @@ def cmd_render(args: argparse.Namespace) -> int:
         if not value.strip():
             # Almost always an unset shell variable; YAML would read it as null, silently meaning the default.
             raise UsageError(f"--param {item}: the value is empty - was a variable unset? Write {key.strip()}=null for none")
-        overrides[key.strip()] = render.coerce_cli_value(value)
+        overrides[key.strip()] = coerce_cli_value(value)
     only = [x.strip() for x in args.only.split(",")] if args.only else None
     output = None
     if args.output is not None:
@@ -410,6 +412,18 @@ def cmd_baseline(args: argparse.Namespace) -> int:
 
     for path in render.baseline():
         print(f"stored outputs of {path.relative_to(config.PROJECT_ROOT)}")
+    return 0
+
+
+@command("notebook-parameters")
+def cmd_notebook_parameters(args: argparse.Namespace) -> int:
+    from baclofen_evidence import report_parameters
+
+    changed = report_parameters.write_generated(config.NOTEBOOKS_DIR)
+    for path in changed:
+        print(f"rewrote {path.relative_to(config.PROJECT_ROOT)}")
+    if not changed:
+        print("the notebooks' parameters cells and notebooks/README.md are up to date")
     return 0
 
 
@@ -438,6 +452,11 @@ def cmd_reference_inputs(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from baclofen_evidence.report_parameters import add_arguments
+    from baclofen_evidence.sections.costs import CostsReport
+    from baclofen_evidence.sections.meta_analysis import MetaAnalysisReport
+    from baclofen_evidence.sections.tsa import TsaReport
+
     parser = argparse.ArgumentParser(prog="baclofen-evidence", description=__doc__.splitlines()[0], epilog=EXIT_CODES,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=version_text())
@@ -454,16 +473,8 @@ def build_parser() -> argparse.ArgumentParser:
     add("validate", "check the data package against datapackage.json and the cross-table rules", formats=False)
     add("studies", "list every study with n, dose, duration, direction and identifiers")
 
-    m = add("meta", "meta-analysis of one outcome (the numbers of the meta-analysis report)")
-    m.add_argument("--outcome", required=True, help="outcome id, e.g. abstinence, dropout, pct_days_abstinent")
-    m.add_argument("--measure", choices=["RR", "OR", "RD", "SMD", "MD"], help="effect measure (default: RR for binary, MD for continuous)")
-    m.add_argument("--method", choices=["FE", "MH", "DL", "REML", "PM"], default="REML", help="pooling method (default: REML)")
-    m.add_argument("--hksj", action="store_true", help="Hartung-Knapp-Sidik-Jonkman adjusted confidence interval")
-    m.add_argument("--exclude", metavar="ID,...", help="study ids to leave out")
-    m.add_argument("--dose-min", type=float, metavar="MG", help="keep baclofen arms dosed at least MG mg/day")
-    m.add_argument("--dose-max", type=float, metavar="MG", help="keep baclofen arms dosed at most MG mg/day")
-    m.add_argument("--min-duration-weeks", type=float, metavar="W", help="keep trials of at least W weeks")
-    m.add_argument("--comparator", choices=["placebo", "active"], default="placebo")
+    m = add("meta", "meta-analysis of one outcome (the numbers of the meta-analysis report; its parameters, same names)")
+    add_arguments(m, MetaAnalysisReport)
     m.add_argument("--drop-derived", action="store_true", help="sensitivity: leave out counts derived from percentages")
     m.add_argument("--drop-weak", action="store_true", help="sensitivity: leave out weak conversions (assumed group sizes, a p alone) and stand-in outcomes")
     m.add_argument("--arm-level-only", action="store_true", help="sensitivity: per-arm data only, as before study-level results were used")
@@ -472,22 +483,14 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--source", help="only this source: its short id (000) or its full source_id (list sources shows them)")
 
     k = add("costs", "per study: drug cost per patient as a range across the price sources, and the trial budget per patient "
-                     "where published; an amount with no exchange rate to --currency is left empty, with the reason in notes")
-    k.add_argument("--price-source", help="price with this drug price only (a cost_id in costs.csv; default: the range over every drug price)")
-    k.add_argument("--currency", default="USD", help="currency to show money in (default: USD)")
+                     "where published; an amount with no exchange rate to --currency is left empty, with the reason in notes "
+                     "(the costs report's parameters, same names)")
+    add_arguments(k, CostsReport)
 
-    t = add("tsa", "trial sequential analysis of one outcome: RIS, boundaries, Z-curve, verdict, cost to settle")
-    t.add_argument("--outcome", required=True, help="relapse, abstinence, dropout, pct_days_abstinent or primary_drinking (approximate)")
-    t.add_argument("--control-proportion", type=float, metavar="P", help="control event proportion (binary; default: the pooled placebo arms)")
-    t.add_argument("--rrr", type=float, help="anticipated relative risk reduction (binary; default 0.2, or -0.2 = a 20%% increase for abstinence)")
-    t.add_argument("--mird", type=float, help="minimal relevant difference (continuous; default: the largest review's pooled estimate)")
-    t.add_argument("--sd", type=float, help="SD (continuous; default: the pooled SD of the trials' arms)")
-    t.add_argument("--alpha", type=float, default=0.05, help="two-sided type I error (default 0.05)")
-    t.add_argument("--beta", type=float, default=0.2, help="type II error (default 0.2: power 80%%)")
-    t.add_argument("--method", choices=["DL", "REML", "PM", "FE"], default="DL", help="model of the Z-curve (default DL, as the TSA program)")
+    t = add("tsa", "trial sequential analysis of one outcome: RIS, boundaries, Z-curve, verdict, cost to settle "
+                   "(the TSA report's parameters, same names)")
+    add_arguments(t, TsaReport, aliases={"control_event_proportion": "--control-proportion"})
     t.add_argument("--d2", type=float, help="fix the diversity D2 (default: the observed one)")
-    t.add_argument("--cost-source", metavar="COST_ID", help="per-patient cost (default: Bacloville's budget per randomized patient)")
-    t.add_argument("--currency", default="USD", help="currency of the cost to settle (default: USD)")
 
     g = add("gosh", "GOSH: the model fitted to every subset of the trials (a seeded random sample above --max-subsets)")
     g.add_argument("--outcome", help="an outcome of the project's analyses, e.g. primary_drinking, abstinence")
@@ -522,6 +525,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("baseline", help="re-execute notebooks/ and store their outputs as the nbval baseline (make baseline)",
                    description="re-execute notebooks/ and store their outputs as the nbval baseline")
+    sub.add_parser("notebook-parameters",
+                   help="rewrite each notebook's parameters cell and notebooks/README.md from the declarations in sections/",
+                   description="rewrite each notebook's parameters cell, its construction cell and notebooks/README.md "
+                               "from the parameters declared in src/baclofen_evidence/sections/")
     lb = sub.add_parser("lab", help="JupyterLab on 127.0.0.1 with a token, on working copies of notebooks/ in .lab/ (make lab)",
                         description="JupyterLab on 127.0.0.1 with a token, on working copies of notebooks/ in .lab/notebooks "
                                     "(notebooks/ is the nbval baseline and stays untouched)")

@@ -25,13 +25,14 @@ from dataclasses import dataclass
 import pandas as pd
 
 from baclofen_evidence import comparisons as comp
+from baclofen_evidence import domain
 from baclofen_evidence.datapackage import Evidence
-from baclofen_evidence.parameters import ParameterError
+from baclofen_evidence.parameters import ParameterError, did_you_mean
 from baclofen_evidence import formatting as fmt
 
 BENEFIT_OUTCOMES = ("responder", "abstinence")
 # The NHS Drug Tariff is a national reimbursement price for generic baclofen, current at a known date.
-DEFAULT_PRICE = "uk_drug_tariff_2018"
+DEFAULT_PRICE = domain.DEFAULT_DRUG_PRICE
 DEFAULT_CURRENCY = "USD"
 DAYS_PER_WEEK = 7
 
@@ -113,7 +114,7 @@ def check_currency(ev: Evidence, currency: str | None) -> None:
     allowed = ev.resource("costs")["schema"]["fields"]
     enum = next(f for f in allowed if f["name"] == "currency")["constraints"]["enum"]
     if currency not in enum:
-        raise ParameterError(f"currency: {currency!r} is not one of {', '.join(enum)}")
+        raise ParameterError(f"currency: {currency!r} is not one of {', '.join(enum)}{did_you_mean(str(currency), enum)}")
 
 
 def budgets_per_patient(ev: Evidence, currency: str | None = None) -> pd.DataFrame:
@@ -154,7 +155,8 @@ def price_row(ev: Evidence, price_id: str | None) -> pd.Series:
     price_id = price_id or default_price(ev)
     hit = prices[prices["cost_id"] == price_id]
     if hit.empty:
-        raise ParameterError(f"price_source: {price_id!r} is not a drug price in costs.csv; choose one of {', '.join(prices['cost_id'])}")
+        raise ParameterError(f"price_source: {price_id!r} is not a drug price in costs.csv{did_you_mean(str(price_id), prices['cost_id'])}; "
+                             f"choose one of {', '.join(prices['cost_id'])}")
     return hit.iloc[0]
 
 

@@ -31,7 +31,6 @@ from baclofen_evidence import formatting as fmt
 MAX_EXACT = 5040  # 7!
 N_PERMUTATIONS = 5000
 SEED = 20260101
-LABEL_MAXIMUM_MG_DAY = 80.0  # spasticity label maximum, and France's authorised maximum for alcohol
 
 
 def _reml_score(tau2: float, y: np.ndarray, v: np.ndarray, X: np.ndarray) -> float:

@@ -20,6 +20,7 @@ from baclofen_evidence import coverage as cov
 from baclofen_evidence import dose_response as dr
 from baclofen_evidence import meta_analysis as meta
 from baclofen_evidence import multiverse as mvm
+from baclofen_evidence import source_ids
 from baclofen_evidence.datapackage import Evidence
 
 # The syntheses the page leads with, in the order a reader asks: the overview first, then the outcomes
@@ -260,15 +261,9 @@ def cost(ev: Evidence, currency: str) -> CostFacts:
         budgets.reset_index(drop=True), [n for n in table["notes"].dropna()])
 
 
-def source_name(row) -> str:
-    """A source as a reader knows it: outlet and title (the title alone where the outlet is not recorded)."""
-    outlet = row["outlet"] if isinstance(row["outlet"], str) and row["outlet"].strip() else None
-    return f"{outlet}: “{row['title']}”" if outlet else f"“{row['title']}”"
-
-
 def verdicts(ev: Evidence) -> tuple[list[SourceVerdicts], list[WrongClaim]]:
     v = claim_checks.verdicts(ev)
-    names = {r["source_id"]: source_name(r) for _, r in ev.sources.iterrows()}
+    names = source_ids.labels(ev.sources)
     per_source = []
     for sid in ev.sources["source_id"]:
         counts = v[v["source_id"] == sid]["verdict"].value_counts()

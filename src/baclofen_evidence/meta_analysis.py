@@ -18,9 +18,10 @@ from scipy import stats
 
 from baclofen_evidence import comparisons as comp
 from baclofen_evidence import conversions as cv
+from baclofen_evidence import domain
 from baclofen_evidence import study_results
 from baclofen_evidence.datapackage import Evidence
-from baclofen_evidence.parameters import ParameterError, require_number
+from baclofen_evidence.parameters import ParameterError, did_you_mean, require_number
 from baclofen_evidence.effect_sizes import (
     BINARY_MEASURES, CONTINUOUS_MEASURES, MEASURE_NAMES, RATIO_MEASURES, ZERO_CELL_RULE, effects_for,
 )
@@ -148,13 +149,24 @@ class MetaAnalysis:
 # ---------------------------------------------------------------- parameters
 
 
+def dose_limits(dose_band: str, dose_threshold: float) -> dict[str, float | None]:
+    """The arm filter of a dose band, the one meaning the reports, the CLI and the multiverse share:
+    low = baclofen arms at or below the threshold, high = above it, all = every arm."""
+    if dose_band not in domain.DOSE_BANDS:
+        raise ParameterError(f"dose_band: {dose_band!r} is not one of {', '.join(domain.DOSE_BANDS)}")
+    require_number("dose_threshold", dose_threshold, optional=False)
+    return {"dose_max": dose_threshold if dose_band == "low" else None,
+            "dose_above": dose_threshold if dose_band == "high" else None}
+
+
 def check_parameters(ev: Evidence, outcome_id: str, measure: str | None, method: str, exclude: Iterable[str],
                      dose_min: float | None, dose_max: float | None, comparator: str,
                      min_duration_weeks: float | None = None) -> tuple[str, str]:
     """Validate analysis parameters against the data; return (kind, measure). Errors name the parameter."""
     defs = analysis_outcomes(ev.descriptor)
     if outcome_id not in defs:
-        raise ParameterError(f"outcome: {outcome_id!r} is not an outcome of this data package; choose one of {', '.join(defs)}")
+        raise ParameterError(f"outcome: {outcome_id!r} is not an outcome of this data package{did_you_mean(str(outcome_id), defs)}; "
+                             f"choose one of {', '.join(defs)}")
     kind = defs[outcome_id]["kind"]
     if kind == "overview":
         if measure not in (None, "SMD"):
@@ -167,14 +179,15 @@ def check_parameters(ev: Evidence, outcome_id: str, measure: str | None, method:
     if measure not in allowed:
         raise ParameterError(f"measure: {measure!r} does not fit the {kind} outcome {outcome_id}; choose one of {', '.join(allowed)}")
     if method not in METHODS:
-        raise ParameterError(f"method: {method!r} is not one of {', '.join(METHODS)}")
+        raise ParameterError(f"method: {method!r} is not one of {', '.join(METHODS)}{did_you_mean(str(method), METHODS)}")
     if method == "MH" and kind != "binary":
         raise ParameterError("method: Mantel-Haenszel pooling needs a binary outcome")
     if comparator not in comp.CONTROL_ROLES:
         raise ParameterError(f"comparator: {comparator!r} is not one of {', '.join(comp.CONTROL_ROLES)}")
     unknown = sorted(set(exclude) - set(ev.studies["study_id"]))
     if unknown:
-        raise ParameterError(f"exclude: no such study: {', '.join(unknown)}")
+        raise ParameterError("exclude: no such study: " + ", ".join(u + did_you_mean(u, ev.studies["study_id"]) for u in unknown)
+                             + " (`baclofen-evidence studies` lists the study ids)")
     for name, value in (("dose_min", dose_min), ("dose_max", dose_max), ("min_duration_weeks", min_duration_weeks)):
         require_number(name, value)
     if dose_min is not None and dose_max is not None and dose_min > dose_max:

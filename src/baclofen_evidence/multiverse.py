@@ -34,12 +34,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from baclofen_evidence import domain
 from baclofen_evidence import meta_analysis as meta
 from baclofen_evidence.datapackage import Evidence
 from baclofen_evidence.pooling import pool
 from baclofen_evidence import formatting as fmt
 
-DOSE_THRESHOLD = 80.0  # mg/day: the US spasticity label's maximum, as in the dose reports
+DOSE_THRESHOLD = domain.DEFAULT_DOSE_THRESHOLD_MG_DAY
 CHINN = math.sqrt(3) / math.pi
 OUTCOMES = {  # outcome -> measure it is pooled on
     meta.OVERVIEW: "SMD",
@@ -51,7 +52,7 @@ OUTCOME_LABELS = {meta.OVERVIEW: "overview (primary drinking outcome)", "abstine
                   "pct_days_abstinent": "% days abstinent", "pct_heavy_drinking_days": "% heavy drinking days"}
 ESTIMATORS = ("FE", "DL", "REML", "PM")
 HKSJ = (False, True)
-DOSE_BANDS = {"all": {}, "low": {"dose_max": DOSE_THRESHOLD}, "high": {"dose_above": DOSE_THRESHOLD}}
+DOSE_BANDS = {"all": {}, **{b: meta.dose_limits(b, DOSE_THRESHOLD) for b in ("low", "high")}}
 DOSE_LABELS = {"all": "all doses", "low": f"≤ {fmt.dose(DOSE_THRESHOLD)}", "high": f"> {fmt.dose(DOSE_THRESHOLD)}"}
 FILTERS = {  # trial sets other than leave-one-out: name -> run() settings
     "all trials": {},

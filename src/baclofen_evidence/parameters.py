@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import difflib
 import math
-from typing import Any
+from typing import Any, Iterable
+
 from baclofen_evidence import formatting as fmt
 
 
@@ -28,3 +30,11 @@ def non_finite(value: Any) -> bool:
     if isinstance(value, (list, tuple)):
         return any(non_finite(v) for v in value)
     return False
+
+
+def did_you_mean(value: str, candidates: Iterable) -> str:
+    """' (did you mean X?)' for a close match among candidates, case first; '' when none is close."""
+    candidates = [str(c) for c in candidates if c is not None]
+    same_case = [c for c in candidates if c.lower() == str(value).lower()]
+    close = same_case or difflib.get_close_matches(str(value), candidates, n=3, cutoff=0.6)
+    return f" (did you mean {' or '.join(close)}?)" if close else ""

@@ -23,6 +23,7 @@ import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 from matplotlib.patches import Polygon  # noqa: E402
 
+from baclofen_evidence import domain  # noqa: E402
 from baclofen_evidence import formatting as fmt  # noqa: E402
 from baclofen_evidence.files import STAGE_ENV, atomic_write  # noqa: E402
 
@@ -305,8 +306,10 @@ def evidence_map(studies: pd.DataFrame) -> plt.Figure:
         style_order=[d for d in DESIGN_MARKERS if d in set(data["design"])], markers=DESIGN_MARKERS,
         sizes=(40, 700), alpha=0.85, edgecolor="#222222", linewidth=0.6, ax=ax,
     )
-    ax.axhline(80, color="#8c2d04", ls="--", lw=1)
-    ax.text(data["year"].min() - 0.5, 84, "80 mg/day: spasticity label maximum", color="#8c2d04", fontsize=9)
+    label_max = domain.US_SPASTICITY_LABEL_MAX_MG_DAY
+    ax.axhline(label_max, color="#8c2d04", ls="--", lw=1)
+    ax.text(data["year"].min() - 0.5, label_max * 1.05, f"{fmt.dose(label_max)}: US spasticity label maximum", color="#8c2d04",
+            fontsize=9)
     for r in data.itertuples():
         ax.annotate(r.label, (r.year, r.dose_max_mg_day), xytext=(5, 4), textcoords="offset points", fontsize=7.5, color="#333333")
     ax.set_xlabel("Year of report")
@@ -343,7 +346,16 @@ def mention_matrix(matrix: pd.DataFrame) -> plt.Figure:
 # ---------------------------------------------------------------- dose-response
 
 
-def dose_response(dr, threshold: float = 80.0) -> plt.Figure:
+def dose_point_label(label: str, plotted: float, target: float) -> str:
+    """A point's label names the dose it is plotted at; the arm's target or maximum too when the mean achieved differs."""
+    if plotted == target:
+        return f"{label} ({fmt.dose(plotted)})"
+    return f"{label} (mean {fmt.dose(plotted)}; target {fmt.dose(target)})"
+
+
+def dose_response(dr, threshold: float = domain.DEFAULT_DOSE_THRESHOLD_MG_DAY) -> plt.Figure:
+    """Effect against dose; the fitted line spans only the doses the trials used, and the dashed line is the
+    report's own threshold (the label maximum is marked separately when the two differ)."""
     ma = dr.analysis
     s = ma.studies
     fig, ax = plt.subplots(figsize=(9, 5.5))
@@ -352,22 +364,29 @@ def dose_response(dr, threshold: float = 80.0) -> plt.Figure:
     sizes = 60 + 900 * w / w.max()
     y = [ma.scale(v) for v in s["yi"]]
     ax.scatter(s["dose_for_regression"], y, s=sizes, color=SQUARE, alpha=0.55, edgecolor="#222222", zorder=3)
+    middle = (s["dose_for_regression"].min() + s["dose_for_regression"].max()) / 2
     for r, yy in zip(s.itertuples(), y):
-        ax.annotate(f"{r.label} ({fmt.as_printed(r.dose_mg_day)})", (r.dose_for_regression, yy), xytext=(6, 5), textcoords="offset points", fontsize=7.5)
+        right = r.dose_for_regression > middle  # labels of the highest doses go to the left, inside the axes
+        ax.annotate(dose_point_label(r.label, r.dose_for_regression, r.dose_mg_day), (r.dose_for_regression, yy),
+                    xytext=(-8 if right else 6, 5), textcoords="offset points", fontsize=7.5, ha="right" if right else "left")
     if dr.fit is not None:
-        grid = np.linspace(0, max(s["dose_for_regression"].max(), threshold) * 1.05, 200)
+        grid = np.linspace(s["dose_for_regression"].min(), s["dose_for_regression"].max(), 200)
         fit, lo, hi = dr.fit.predict(grid)
-        ax.plot(grid, [ma.scale(v) for v in fit], color=DIAMOND, lw=1.5, label="meta-regression (REML)")
+        ax.plot(grid, [ma.scale(v) for v in fit], color=DIAMOND, lw=1.5, label="meta-regression (REML), over the doses used")
         ax.fill_between(grid, [ma.scale(v) for v in lo], [ma.scale(v) for v in hi], color="#999999", alpha=0.25, label="95% CI")
     ax.axhline(ma.null_value, color="#222222", lw=0.8)
-    ax.axvline(threshold, color="#8c2d04", ls="--", lw=1, label=fmt.dose(threshold))
+    ax.axvline(threshold, color="#8c2d04", ls="--", lw=1, label=f"threshold of this report: {fmt.dose(threshold)}"
+               + (" (US spasticity label maximum)" if threshold == domain.US_SPASTICITY_LABEL_MAX_MG_DAY else ""))
+    if threshold != domain.US_SPASTICITY_LABEL_MAX_MG_DAY:
+        ax.axvline(domain.US_SPASTICITY_LABEL_MAX_MG_DAY, color="#555555", ls=":", lw=1,
+                   label=f"US spasticity label maximum: {fmt.dose(domain.US_SPASTICITY_LABEL_MAX_MG_DAY)}")
     if ma.ratio:
         ax.set_yscale("log")
         ax.minorticks_off()
         ticks = [t for t in (0.1, 0.2, 0.5, 1, 2, 5, 10) if min(y) / 2 <= t <= max(y) * 2]
         ax.set_yticks(ticks)
         ax.set_yticklabels([fmt.as_printed(t) for t in ticks])
-    ax.set_xlabel("Baclofen dose (mg/day): mean achieved where reported, else target")
+    ax.set_xlabel("Baclofen dose (mg/day): the trial's mean achieved dose where reported, else the arm's target")
     ax.set_ylabel(f"{ma.measure}, baclofen vs {ma.comparator}")
     ax.set_title(f"Dose-response: {ma.outcome_label}")
     ax.legend(loc="best", fontsize=8, frameon=False)

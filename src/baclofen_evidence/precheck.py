@@ -1,21 +1,21 @@
 """The value check of a report's parameters, run in the parent process before any kernel starts.
 
-The type check (render.check_parameters) knows only the annotations of a notebook's parameters
-cell. Whether ``outcome="relapses"`` or ``dose_threshold=-5`` is acceptable is decided by the
-notebook's own ``Report`` class (sections/<notebook>.py), which every notebook constructs in its
-second cell. Constructing that same class here with the same values means the pre-check and the
-kernel cannot disagree: a value the pre-check accepts is one the kernel accepts.
+The type check (report_parameters.check_parameters) knows the declaration: types and fixed allowed
+values. Whether ``outcome="relapses"``, ``exclude=[nosuch2000]`` or ``dose_threshold=-5`` is
+acceptable against the data is decided by the notebook's own report class (sections/<notebook>.py),
+which every notebook constructs in its second cell. Constructing that same class here with the same
+values means the pre-check and the kernel cannot disagree: a value the pre-check accepts is one the
+kernel accepts.
 """
 
 from __future__ import annotations
 
 import contextlib
-import dataclasses
-import importlib
 from pathlib import Path
 from typing import Any, Iterator
 
 from baclofen_evidence.parameters import ParameterError
+from baclofen_evidence.report_parameters import report_class
 
 PATH_PARAMETERS = ("data_dir", "figures_dir")
 
@@ -55,16 +55,9 @@ def _loaded(evidence: dict[str, Any]) -> Iterator[None]:
         common.evidence = original
 
 
-def check_values(notebook: Path, params: dict[str, Any], declared: dict[str, Any], evidence: dict[str, Any]) -> None:
-    """Construct the notebook's Report with these parameters; a ParameterError names the one at fault."""
-    try:
-        module = importlib.import_module(f"baclofen_evidence.sections.{notebook.stem}")
-    except ModuleNotFoundError:
-        return  # a notebook without a sections module has no value checks beyond its types
-    report_class = getattr(module, "Report", None)
-    if report_class is None or not dataclasses.is_dataclass(report_class):
-        return
-    accepted = {f.name for f in dataclasses.fields(report_class)}
-    values = {name: params.get(name, d.default) for name, d in declared.items() if name in accepted}
+def check_values(notebook: Path, params: dict[str, Any], evidence: dict[str, Any]) -> None:
+    """Construct the notebook's report class with these parameters; a ParameterError names the one at fault."""
+    cls = report_class(notebook)
+    values = {name: params.get(name, d.default) for name, d in cls.declared().items()}
     with _loaded(evidence):
-        report_class(**values)
+        cls(**values)

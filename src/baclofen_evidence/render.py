@@ -2,8 +2,8 @@
 
 notebooks/reports.yml names each report: a notebook and its parameters (reports_config.py). For each one
 
-1. the parameters are checked against the notebook's ``parameters`` cell (annotated assignments such as
-   ``outcome: str = "abstinence"``), then the data and the values, before any kernel starts;
+1. the parameters are checked against the notebook's declared parameters (report_parameters.py): names,
+   types and allowed values, then the data and the values, before any kernel starts;
 2. the notebook is executed with papermill's parameterization in a pool of worker processes, each
    with one reused kernel (kernels.py);
 3. volatile metadata is stripped and the page exported as self-contained HTML that names its data
@@ -20,7 +20,6 @@ name (``NAME--key-value.html``) or into the folder given as ``output``, and the 
 
 from __future__ import annotations
 
-import ast
 import concurrent.futures as cf
 import hashlib
 import os
@@ -34,7 +33,6 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
-import yaml
 
 from baclofen_evidence import config, precheck
 from baclofen_evidence.files import atomic_write
@@ -42,82 +40,11 @@ from baclofen_evidence.html_export import headline, published_title, strip_volat
 from baclofen_evidence.index_page import write_index
 from baclofen_evidence.kernels import KernelSession, worker_session
 from baclofen_evidence.page_identity import PageIdentity, code_commit, data_version
-from baclofen_evidence.parameters import ParameterError, non_finite
+from baclofen_evidence.parameters import ParameterError
 from baclofen_evidence.reports_config import Report, load_reports  # load_reports stays importable from here
 
-TYPE_NAMES = {"str": str, "int": int, "float": float, "bool": bool, "list": list, "dict": dict}
-
-
-# ---------------------------------------------------------------- parameter checks
-
-
-@dataclass(frozen=True)
-class Declared:
-    name: str
-    types: tuple[type, ...]  # allowed types; NoneType included for optional parameters
-    default: Any
-    annotation: str
-
-
-def _types(annotation: ast.expr, text: str) -> tuple[type, ...]:
-    if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
-        return _types(annotation.left, text) + _types(annotation.right, text)
-    if isinstance(annotation, ast.Constant) and annotation.value is None:
-        return (type(None),)
-    if isinstance(annotation, ast.Subscript):
-        return _types(annotation.value, text)
-    if isinstance(annotation, ast.Name) and annotation.id in TYPE_NAMES:
-        return (TYPE_NAMES[annotation.id],)
-    raise ParameterError(f"parameters cell: cannot read the annotation {ast.get_source_segment(text, annotation)!r}")
-
-
-def declared_parameters(notebook: Path) -> dict[str, Declared]:
-    """The names, types and defaults of a notebook's ``parameters`` cell."""
-    nb = nbformat.read(notebook, as_version=4)
-    cells = [c for c in nb.cells if "parameters" in c.get("metadata", {}).get("tags", [])]
-    if len(cells) != 1:
-        raise ParameterError(f"{notebook.name}: needs exactly one cell tagged 'parameters', found {len(cells)}")
-    text = cells[0].source
-    declared = {}
-    for node in ast.parse(text).body:
-        if not isinstance(node, ast.AnnAssign) or not isinstance(node.target, ast.Name):
-            raise ParameterError(f"{notebook.name}: the parameters cell may hold only annotated assignments (name: type = value)")
-        declared[node.target.id] = Declared(node.target.id, _types(node.annotation, text), ast.literal_eval(node.value),
-                                            ast.get_source_segment(text, node.annotation))
-    return declared
-
-
-def coerce_cli_value(text: str) -> Any:
-    """A --param value from the command line, read as YAML (so 80 is a number and [a, b] a list)."""
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError:
-        return text
-
-
-def check_parameters(notebook: Path, given: dict[str, Any]) -> dict[str, Any]:
-    """Refuse unknown names and wrong types; return the parameters to inject."""
-    declared = declared_parameters(notebook)
-    problems = []
-    for name, value in given.items():
-        if name not in declared:
-            close = [d for d in declared if d.startswith(name[:3])]
-            hint = f" (did you mean {' or '.join(close)}?)" if close else ""
-            problems.append(f"{name}: unknown parameter of {notebook.name}{hint}; known: {', '.join(declared)}")
-            continue
-        d = declared[name]
-        ok = isinstance(value, d.types) and not (isinstance(value, bool) and bool not in d.types)
-        if not ok and float in d.types and isinstance(value, int) and not isinstance(value, bool):
-            ok = True
-        if not ok:
-            problems.append(f"{name}: expected {d.annotation}, got {type(value).__name__} {value!r}")
-        elif non_finite(value):
-            problems.append(f"{name}: {value!r} is not a finite number (YAML reads .nan and .inf as numbers)")
-        elif isinstance(value, list) and d.default is not None and any(not isinstance(v, str) for v in value):
-            problems.append(f"{name}: expected a list of strings, got {value!r}")
-    if problems:
-        raise ParameterError("; ".join(problems))
-    return dict(given)
+# The parameter checks live with the declarations; importable from here as before.
+from baclofen_evidence.report_parameters import Declared, check_parameters, coerce_cli_value, declared_parameters  # noqa: F401
 
 
 # ---------------------------------------------------------------- one report
@@ -317,7 +244,7 @@ def render_all(only: list[str] | None = None, jobs: int | None = None, overrides
             raise DataError(data_problems)
     for r, params in checked:
         try:
-            precheck.check_values(r.notebook_path, params, declared_parameters(r.notebook_path), evidence)
+            precheck.check_values(r.notebook_path, params, evidence)
         except ParameterError as exc:
             problems.append(f"{r.name}: {exc}")
     if problems:

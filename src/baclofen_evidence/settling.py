@@ -19,15 +19,15 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from baclofen_evidence import costs
+from baclofen_evidence import costs, domain
 from baclofen_evidence import information_size as info
 from baclofen_evidence import meta_analysis as meta
 from baclofen_evidence.datapackage import Evidence
 from baclofen_evidence.parameters import ParameterError
 from baclofen_evidence import formatting as fmt
 
-DEFAULT_COST = "bacloville_budget_2012"
-DOSE_THRESHOLD = 80.0  # mg/day: the project's high/low split (above the usual spasticity maximum)
+DEFAULT_COST = domain.BACLOVILLE_BUDGET
+DOSE_THRESHOLD = domain.DEFAULT_DOSE_THRESHOLD_MG_DAY
 
 
 def per_patient_costs(ev: Evidence, currency: str = costs.DEFAULT_CURRENCY) -> pd.DataFrame:
@@ -100,7 +100,7 @@ class DoseQuestion:
 
 def dose_question(ev: Evidence, control_proportion: float, alpha: float, beta: float,
                   threshold: float = DOSE_THRESHOLD) -> DoseQuestion:
-    ma = meta.run(ev, "abstinence")
+    ma = meta.run(ev, domain.DOSE_QUESTION_OUTCOME)
     sg = meta.subgroups_by_dose(ev, ma, threshold)
     if len(sg.groups) < 2:
         raise ParameterError("dose_threshold: abstinence has no trials on both sides of the threshold")

@@ -7,24 +7,35 @@ from dataclasses import dataclass
 import pandas as pd
 
 from baclofen_evidence import claims, plots
-from baclofen_evidence.headline import publish_headline
+from baclofen_evidence.headline import publish_headline, publish_title
+from baclofen_evidence.report_parameters import ReportParameters, data_dir_param, figures_dir_param, param
 from baclofen_evidence.sections.common import bullets, esc, evidence, figure, figures_folder, md, source_labels, table
 from baclofen_evidence import formatting as fmt
 from baclofen_evidence import identifiers
 
 
 @dataclass
-class Report:
-    source: str | None = None
-    data_dir: str | None = None
-    figures_dir: str | None = None
+class ClaimsReport(ReportParameters):
+    """The claims report: its parameters (declared once, here) and one method per section."""
+
+    source: str | None = param(None, "one source id (sources.csv); None = every source")
+    data_dir: str | None = data_dir_param()
+    figures_dir: str | None = figures_dir_param()
 
     def __post_init__(self):
         self.ev = evidence(self.data_dir)
         self.figs = figures_folder(self.figures_dir, "claims" if self.source is None else f"claims_{self.source}")
         self.verdicts = claims.verdicts(self.ev, self.source)
 
+    def title(self) -> str:
+        if self.source is None:
+            return "Claims against the evidence: every source"
+        row = self.ev.sources[self.ev.sources["source_id"] == self.source].iloc[0]
+        outlet = "" if pd.isna(row["outlet"]) else f"{row['outlet']} — "
+        return f"Claims: {outlet}{row['title']}"
+
     def headline(self) -> None:
+        publish_title(self.title())
         counts = self.verdicts["verdict"].value_counts()
         parts = [f"{counts.get(v, 0)} {v}" for v in claims.VERDICTS if counts.get(v, 0)]
         who = "all sources" if self.source is None else source_labels(self.ev)[self.source]

@@ -18,6 +18,7 @@ from markupsafe import Markup
 
 from baclofen_evidence import config, formatting, identifiers, plots
 from baclofen_evidence.datapackage import Evidence, load
+from baclofen_evidence.source_ids import label as source_label, labels as _labels  # noqa: F401  (sections name sources as readers do)
 
 
 # The table style, set here once for JupyterLab and the exported reports alike: text left, numbers right.
@@ -106,20 +107,8 @@ def figures_folder(figures_dir: str | None, default_name: str) -> Path:
     return Path(figures_dir) if figures_dir else config.FIGURES_DIR / default_name
 
 
-def source_label(outlet: Any, title: Any, width: int | None = None) -> str:
-    """A popular article named as a reader would: outlet and title ("Recovery First: Is Baclofen ...")."""
-    title = "" if formatting.is_missing(title) else str(title).strip()
-    text = f"{str(outlet).strip()}: {title}" if not formatting.is_missing(outlet) and str(outlet).strip() else title
-    return text if width is None or len(text) <= width else text[: width - 1].rstrip() + "…"
-
-
 def source_labels(ev: Evidence, width: int | None = None) -> dict[str, str]:
-    """Each source id's label; two sources that would read alike keep their id's number apart."""
-    labels = {r.source_id: source_label(r.outlet, r.title, width) for r in ev.sources.itertuples()}
-    seen: dict[str, int] = {}
-    for label in labels.values():
-        seen[label] = seen.get(label, 0) + 1
-    return {sid: (f"{label} ({sid[:3]})" if seen[label] > 1 else label) for sid, label in labels.items()}
+    return _labels(ev.sources, width)
 
 
 def reference(ev: Evidence, ref_id: Any) -> Markup:
@@ -136,3 +125,9 @@ def reference(ev: Evidence, ref_id: Any) -> Markup:
         if isinstance(address, str) and re.match(r"^https?://", address):
             return Markup(f'<a href="{html.escape(address)}">{html.escape(str(ref_id))}</a>')
     return identifiers.link(ref_id)
+
+
+def lower_first(label: str) -> str:
+    """A data label inside a title: 'Complete abstinence' -> 'complete abstinence'; acronyms ('RR', 'BACLAD') stay."""
+    return label[:1].lower() + label[1:] if label[1:2].islower() else label
+

@@ -6,20 +6,23 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from baclofen_evidence import costs, plots
+from baclofen_evidence import costs, domain, plots
 from baclofen_evidence import formatting as fmt
-from baclofen_evidence.headline import publish_headline
+from baclofen_evidence.headline import publish_headline, publish_title
+from baclofen_evidence.report_parameters import ReportParameters, data_dir_param, figures_dir_param, param
 from baclofen_evidence.sections.common import bullets, esc, evidence, figure, figures_folder, md, note, reference, source_labels, table
-
-BACLOVILLE = "rigal2020"
 
 
 @dataclass
-class Report:
-    price_source: str | None = None
-    currency: str = "USD"
-    data_dir: str | None = None
-    figures_dir: str | None = None
+class CostsReport(ReportParameters):
+    """The costs report: its parameters (declared once, here) and one method per section."""
+
+    CLI_COMMAND = "costs"
+
+    price_source: str | None = param(None, "price the drug with this one price (a cost_id in data/costs.csv); None = the range over every price")
+    currency: str = param("USD", "currency money is shown in (an ISO code with rates in exchange_rates.csv)")
+    data_dir: str | None = data_dir_param()
+    figures_dir: str | None = figures_dir_param()
 
     def __post_init__(self):
         self.ev = evidence(self.data_dir)
@@ -36,8 +39,15 @@ class Report:
             return esc(row.conversion)
         return fmt.money(row.cost_per_patient, row.currency)
 
+    def title(self) -> str:
+        if self.price_source:
+            p = costs.price_row(self.ev, self.price_source)
+            return f"Costs in {self.currency}: trial budgets, and the drug at {fmt.year(p['price_year'])} prices ({p['country']})"
+        return f"Costs in {self.currency}: trial budgets, and the drug from the cheapest to the dearest price"
+
     def headline(self) -> None:
-        b = self.budgets[(self.budgets["study_id"] == BACLOVILLE) & (self.budgets["basis"] == "trial budget")]
+        publish_title(self.title())
+        b = self.budgets[(self.budgets["study_id"] == domain.BACLOVILLE) & (self.budgets["basis"] == "trial budget")]
         if b.empty:
             publish_headline(f"Drug cost per patient priced from {self.price_id}; no trial budget published")
             return
@@ -62,7 +72,7 @@ class Report:
            f"rate to {esc(self.currency)} for its year is not shown in another currency: its cell says why.")
 
     def bacloville(self) -> None:
-        b = self.budgets[self.budgets["study_id"] == BACLOVILLE]
+        b = self.budgets[self.budgets["study_id"] == domain.BACLOVILLE]
         if b.empty:
             md("No published Bacloville budget in costs.csv.")
             return
@@ -74,7 +84,7 @@ class Report:
                          f"Per patient ({self.currency})": self._per_patient(r),
                          "Conversion": r.conversion or "none needed", "Source": reference(self.ev, r.ref_id)})
         table(pd.DataFrame(rows), caption="Bacloville's budget per randomized patient")
-        claims = self.ev.claims[(self.ev.claims["study_id"] == BACLOVILLE) & self.ev.claims["check_kind"].isin(["cost_total", "cost_per_patient"])]
+        claims = self.ev.claims[(self.ev.claims["study_id"] == domain.BACLOVILLE) & self.ev.claims["check_kind"].isin(["cost_total", "cost_per_patient"])]
         if not claims.empty:
             labels = source_labels(self.ev)
             bullets([f"{esc(labels[c.source_id])} says: {esc(c.paraphrase)}" for c in claims.itertuples()])

@@ -8,21 +8,27 @@ from dataclasses import dataclass
 import pandas as pd
 
 from baclofen_evidence import dose_response as dr
-from baclofen_evidence import plots
-from baclofen_evidence.parameters import require_number
-from baclofen_evidence.headline import publish_headline
-from baclofen_evidence.sections.common import bullets, esc, evidence, figure, figures_folder, md, note, table
+from baclofen_evidence import domain, plots
+from baclofen_evidence import meta_analysis as meta
 from baclofen_evidence import formatting as fmt
+from baclofen_evidence.effect_sizes import BINARY_MEASURES, CONTINUOUS_MEASURES
+from baclofen_evidence.report_parameters import ReportParameters, data_dir_param, figures_dir_param, param
+from baclofen_evidence.parameters import require_number
+from baclofen_evidence.headline import publish_headline, publish_title
+from baclofen_evidence.sections.common import bullets, esc, evidence, figure, figures_folder, lower_first, md, note, table
 
 
 @dataclass
-class Report:
-    outcome: str = "abstinence"
-    measure: str | None = None
-    dose_threshold: float = 80.0
-    exclude: list | None = None
-    data_dir: str | None = None
-    figures_dir: str | None = None
+class DoseResponseReport(ReportParameters):
+    """The dose-response report: its parameters (declared once, here) and one method per section."""
+
+    outcome: str = param("abstinence", "outcome id of the data package, e.g. abstinence, relapse, dropout")
+    measure: str | None = param(None, "effect measure; None = RR (binary) or MD (continuous)",
+                                choices=(None,) + BINARY_MEASURES + CONTINUOUS_MEASURES)
+    dose_threshold: float = param(domain.DEFAULT_DOSE_THRESHOLD_MG_DAY, "mg/day, drawn as a reference line")
+    exclude: list[str] = param([], "study ids to leave out")
+    data_dir: str | None = data_dir_param()
+    figures_dir: str | None = figures_dir_param()
 
     def __post_init__(self):
         self.ev = evidence(self.data_dir)
@@ -30,7 +36,14 @@ class Report:
         require_number("dose_threshold", self.dose_threshold, optional=False)
         self.result = dr.dose_response(self.ev, self.outcome, self.measure, exclude=self.exclude or [])
 
+    def title(self) -> str:
+        words = [lower_first(meta.analysis_outcomes(self.ev.descriptor)[self.outcome]["label"])]
+        if self.exclude:
+            words.append("without " + ", ".join(self.exclude))
+        return "Dose-response: " + ", ".join(words)
+
     def headline(self) -> None:
+        publish_title(self.title())
         fit, ma = self.result.fit, self.result.analysis
         if fit is None:
             publish_headline(f"Dose-response for {ma.outcome_label}: not estimable ({self.result.reason})")
@@ -43,10 +56,20 @@ class Report:
         bullets([
             "Model: mixed-effects meta-regression of the effect on dose, residual τ² by REML, z-tests (R metafor's rma with mods = ~ dose).",
             "Each baclofen arm is a point: trials with two doses contribute two comparisons, their control group shared out evenly.",
-            "Dose: the trial's mean achieved dose for its top arm where reported, else the arm's target or maximum.",
+            "Dose: the trial's mean achieved dose for its top arm where reported, else the arm's target or maximum; "
+            "each point is labelled with the dose it is plotted at (and the target, where the mean differs).",
             "Permutation test: dose values permuted across comparisons and the model refitted; exact when there are at most 5,040 permutations, otherwise 5,000 random permutations from a fixed seed.",
-            f"The dashed line marks {fmt.dose(self.dose_threshold)}, the maximum dose in the US spasticity label and France's authorised maximum for alcohol.",
+            self._threshold_text(),
         ])
+
+    def _threshold_text(self) -> str:
+        label = fmt.dose(domain.US_SPASTICITY_LABEL_MAX_MG_DAY)
+        if self.dose_threshold == domain.US_SPASTICITY_LABEL_MAX_MG_DAY:
+            return (f"The dashed line marks this report's dose threshold, {fmt.dose(self.dose_threshold)}: the maximum dose "
+                    f"in the US spasticity label ({esc(domain.US_SPASTICITY_LABEL_SOURCE)}), and France's authorised maximum for alcohol.")
+        return (f"The dashed line marks this report's dose threshold, {fmt.dose(self.dose_threshold)}; the dotted line marks "
+                f"{label}, the maximum dose in the US spasticity label ({esc(domain.US_SPASTICITY_LABEL_SOURCE)}), and France's "
+                "authorised maximum for alcohol.")
 
     def bubble(self) -> None:
         res = self.result

@@ -7,28 +7,32 @@ from dataclasses import dataclass
 import pandas as pd
 from markupsafe import Markup
 
-from baclofen_evidence import costs, coverage, identifiers, plots
+from baclofen_evidence import costs, coverage, domain, identifiers, plots
 from baclofen_evidence import formatting as fmt
 from baclofen_evidence.datapackage import fields_of
-from baclofen_evidence.parameters import ParameterError, require_number
-from baclofen_evidence.headline import publish_headline
+from baclofen_evidence.parameters import ParameterError, did_you_mean, require_number
+from baclofen_evidence.headline import publish_headline, publish_title
+from baclofen_evidence.report_parameters import ReportParameters, data_dir_param, figures_dir_param, param
 from baclofen_evidence.sections.common import bullets, esc, evidence, figure, figures_folder, md, note, reference, source_labels, table
 from baclofen_evidence.studies import mentioned_by
 
-DOSE_BANDS = ("all", "low", "high", "unknown")
+DOSE_BANDS = domain.DOSE_BANDS + ("unknown",)
 
 
 @dataclass
-class Report:
-    designs: list | None = None
-    min_year: int | None = None
-    dose_band: str = "all"
-    dose_threshold: float = 80.0
-    source: str | None = None
-    price_source: str | None = None
-    currency: str = "USD"
-    data_dir: str | None = None
-    figures_dir: str | None = None
+class EvidenceMapReport(ReportParameters):
+    """The evidence map report: its parameters (declared once, here) and one method per section."""
+
+    designs: list[str] | None = param(None, "study designs to keep, e.g. [rct]; None = every design")
+    min_year: int | None = param(None, "keep studies published in this year or later; None = every year")
+    dose_band: str = param("all", "studies by their maximum dose: low = at or below dose_threshold, high = above it, "
+                                  "unknown = no dose reported", choices=DOSE_BANDS)
+    dose_threshold: float = param(domain.DEFAULT_DOSE_THRESHOLD_MG_DAY, "mg/day, for dose_band")
+    source: str | None = param(None, "only studies this source (a source id) mentions; None = every study")
+    price_source: str | None = param(None, "price drug costs with this one price (a cost_id in data/costs.csv); None = the range over every price")
+    currency: str = param("USD", "currency money is shown in (an ISO code with rates in exchange_rates.csv)")
+    data_dir: str | None = data_dir_param()
+    figures_dir: str | None = figures_dir_param()
 
     def __post_init__(self):
         self.ev = evidence(self.data_dir)
@@ -37,11 +41,12 @@ class Report:
         if self.designs is not None:
             unknown = sorted(set(self.designs) - set(design_enum))
             if unknown:
-                raise ParameterError(f"designs: unknown design(s) {', '.join(unknown)}; choose from {', '.join(design_enum)}")
+                hints = "".join(did_you_mean(str(u), design_enum) for u in unknown)
+                raise ParameterError(f"designs: unknown design(s) {', '.join(map(str, unknown))}{hints}; choose from {', '.join(design_enum)}")
         if self.dose_band not in DOSE_BANDS:
             raise ParameterError(f"dose_band: {self.dose_band!r} is not one of {', '.join(DOSE_BANDS)}")
         if self.source is not None and self.source not in set(self.ev.sources["source_id"]):
-            raise ParameterError(f"source: {self.source!r} is not a source id")
+            raise ParameterError(f"source: {self.source!r} is not a source id{did_you_mean(str(self.source), self.ev.sources['source_id'])}")
         # Checked here, not only where the study table prices the studies, so the pre-check sees them too.
         require_number("dose_threshold", self.dose_threshold, optional=False)
         costs.check_currency(self.ev, self.currency)
@@ -77,7 +82,12 @@ class Report:
             parts.append(f"mentioned by {source_labels(self.ev)[self.source]}")
         return "; ".join(parts) or "none (every study)"
 
+    def title(self) -> str:
+        filters = self._filters_text()
+        return "Evidence table and map" + ("" if self._filters_text() == "none (every study)" else f": {filters}")
+
     def headline(self) -> None:
+        publish_title(self.title())
         s = self.studies
         rcts = int((s["design"] == "rct").sum())
         mentioned = int(s["study_id"].isin(self.ev.mentions["study_id"]).sum())

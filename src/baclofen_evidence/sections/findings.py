@@ -15,6 +15,7 @@ from baclofen_evidence import costs
 from baclofen_evidence import findings as facts
 from baclofen_evidence import formatting as fmt
 from baclofen_evidence.headline import publish_headline, publish_title
+from baclofen_evidence.report_parameters import ReportParameters, data_dir_param, figures_dir_param, param
 from baclofen_evidence.sections.common import esc, evidence
 from IPython.display import HTML, display
 
@@ -175,10 +176,11 @@ def in_short(f: facts.Findings) -> str:
 
 
 @dataclass
-class FindingsPage:
-    currency: str = costs.DEFAULT_CURRENCY
-    data_dir: str | None = None
-    figures_dir: str | None = None  # every report is given one; this page draws no figure
+class FindingsReport(ReportParameters):
+    currency: str = param(costs.DEFAULT_CURRENCY, "money is shown in this currency (an ISO code with rates in exchange_rates.csv; "
+                                                  "converted at each amount's own year)")
+    data_dir: str | None = data_dir_param()
+    figures_dir: str | None = figures_dir_param()  # every report is given one; this page draws no figure
 
     def __post_init__(self):
         # Only the checks here: the render pre-check constructs this class before any kernel starts,
@@ -192,10 +194,11 @@ class FindingsPage:
 
     # -------------------------------------------------------------- sections
 
-    def title(self) -> None:
-        publish_title(TITLE)
+    def title(self) -> str:
+        return TITLE
 
     def headline(self) -> None:
+        publish_title(self.title())
         overview, r = self.f.syntheses[0], self.f.robustness
         if not overview.pooled:
             publish_headline(f"{overview.label}: not pooled ({overview.reason_not_pooled})")
@@ -310,10 +313,6 @@ class FindingsPage:
                   f"({fmt.count(len(self.f.wrong) - contradicted)}), with what the data show:")
         items([f"<b>{esc(VERDICT_WORDS.get(w.verdict, w.verdict)).capitalize()}</b> — {esc(w.source_name)}: “{esc(w.claim)}” "
                f'<br><span style="color:#555;font-size:0.92em">Checked: {esc(w.evidence)}</span>' for w in self.f.wrong])
-
-
-# The name the render pre-check (precheck.check_values) constructs to check a notebook's parameter values.
-Report = FindingsPage
 
 
 def claims_reports() -> dict[str, str]:

@@ -8,15 +8,19 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from baclofen_evidence import comparisons as comp
 from baclofen_evidence import coverage as cov
+from baclofen_evidence import domain
 from baclofen_evidence import meta_analysis as meta
 from baclofen_evidence import plots
 from baclofen_evidence import published
-from baclofen_evidence.parameters import ParameterError, require_number
-from baclofen_evidence.headline import publish_headline
-from baclofen_evidence.rules import outcome_definitions
-from baclofen_evidence.sections.common import bullets, esc, evidence, figure, figures_folder, md, note, table
+from baclofen_evidence.effect_sizes import BINARY_MEASURES, CONTINUOUS_MEASURES
+from baclofen_evidence.parameters import ParameterError
+from baclofen_evidence.report_parameters import ReportParameters, data_dir_param, figures_dir_param, param
 from baclofen_evidence import formatting as fmt
+from baclofen_evidence.headline import publish_headline, publish_title
+from baclofen_evidence.rules import outcome_definitions
+from baclofen_evidence.sections.common import bullets, esc, evidence, figure, figures_folder, lower_first, md, note, table
 
 
 def subset_label(ma: meta.MetaAnalysis) -> str:
@@ -39,16 +43,25 @@ def subset_label(ma: meta.MetaAnalysis) -> str:
     return "; ".join(parts) if parts else f"every trial with a usable result, baclofen vs {ma.comparator}"
 
 
+def is_subset(ma: meta.MetaAnalysis) -> bool:
+    """True when an analysis covers a subset of the evidence (a dose band, a minimum duration, exclusions, or active
+    comparators), so its results must not be read, or compared, as the whole evidence's."""
+    return (ma.dose_above is not None or ma.dose_max is not None or ma.dose_min is not None
+            or ma.min_duration_weeks is not None or bool(ma.excluded) or ma.comparator != "placebo")
+
+
 def headline_text(ma: meta.MetaAnalysis) -> str:
     """The index headline: estimate with CI and prediction interval, how much of the evidence it rests
     on, the HKSJ interval when trials are few, and a warning in words when the basis is thin."""
+    # A subset's headline says which subset, so the index never shows it as the answer of all the evidence.
+    label = f"{ma.outcome_label} ({subset_label(ma)})" if is_subset(ma) else ma.outcome_label
     if ma.result is None:
-        return f"{ma.outcome_label}: not pooled ({ma.reason_not_pooled})"
+        return f"{label}: not pooled ({ma.reason_not_pooled})"
     r = ma.result
     c = cov.coverage(ma)
     pi = (f"; 95% prediction interval {fmt.number(ma.scale(r.pi_low))} to {fmt.number(ma.scale(r.pi_high))}"
           if r.method in meta.RANDOM_METHODS else "")
-    text = (f"{ma.outcome_label}: {ma.measure} {fmt.number(ma.scale(r.estimate))} (95% CI {fmt.number(ma.scale(r.ci_low))} to "
+    text = (f"{label}: {ma.measure} {fmt.number(ma.scale(r.estimate))} (95% CI {fmt.number(ma.scale(r.ci_low))} to "
             f"{fmt.number(ma.scale(r.ci_high))}{pi}); {c.sentence()}")
     if ma.k < meta.FEW_TRIALS and not ma.hksj and ma.method != "MH":
         h = meta.rerun(meta.MetaAnalysis(**{**ma.__dict__, "hksj": True}), ma.studies)
@@ -61,27 +74,32 @@ def headline_text(ma: meta.MetaAnalysis) -> str:
 
 
 @dataclass
-class Report:
-    outcome: str = "abstinence"
-    measure: str | None = None
-    method: str = "REML"
-    hksj: bool = False
-    dose_threshold: float = 80.0
-    exclude: list | None = None
-    comparator: str = "placebo"
-    dose_band: str = "all"
-    min_duration_weeks: float | None = None
-    data_dir: str | None = None
-    figures_dir: str | None = None
+class MetaAnalysisReport(ReportParameters):
+    """The meta-analysis report: its parameters (declared once, here) and one method per section."""
+
+    CLI_COMMAND = "meta"
+
+    outcome: str = param("abstinence", "outcome id of the data package, e.g. abstinence, relapse, dropout, "
+                                       "pct_days_abstinent, primary_drinking (the overview)")
+    measure: str | None = param(None, "effect measure: RR, OR, RD (binary) or MD, SMD (continuous); None = RR or MD",
+                                choices=(None,) + BINARY_MEASURES + CONTINUOUS_MEASURES)
+    method: str = param("REML", "pooling method", choices=meta.METHODS)
+    hksj: bool = param(False, "Hartung-Knapp-Sidik-Jonkman adjusted confidence interval")
+    dose_threshold: float = param(domain.DEFAULT_DOSE_THRESHOLD_MG_DAY,
+                                  "mg/day: arms at or below it are low dose, above it high dose (dose_band, dose subgroups)")
+    exclude: list[str] = param([], "study ids to leave out")
+    comparator: str = param("placebo", "control group", choices=tuple(comp.CONTROL_ROLES))
+    dose_band: str = param("all", "baclofen arms pooled: all; low = at or below dose_threshold; high = above it",
+                           choices=domain.DOSE_BANDS)
+    min_duration_weeks: float | None = param(None, "keep only trials at least this many weeks long; None = every trial")
+    data_dir: str | None = data_dir_param()
+    figures_dir: str | None = figures_dir_param()
 
     def __post_init__(self):
         self.ev = evidence(self.data_dir)
         self.figs = figures_folder(self.figures_dir, f"meta_analysis_{self.outcome}")
-        require_number("dose_threshold", self.dose_threshold, optional=False)
-        if self.dose_band not in ("all", "low", "high"):
-            raise ParameterError(f"dose_band: {self.dose_band!r} is not one of all, low, high")
-        self.dose_max = self.dose_threshold if self.dose_band == "low" else None
-        self.dose_above = self.dose_threshold if self.dose_band == "high" else None
+        limits = meta.dose_limits(self.dose_band, self.dose_threshold)
+        self.dose_max, self.dose_above = limits["dose_max"], limits["dose_above"]
         self.ma = self._run(self.outcome, self.measure)
 
     def _run(self, outcome: str, measure: str | None, **overrides) -> meta.MetaAnalysis:
@@ -92,6 +110,10 @@ class Report:
         return meta.run(self.ev, outcome, measure, **settings)
 
     # -------------------------------------------------------------- helpers
+
+    @property
+    def restricted(self) -> bool:
+        return is_subset(self.ma)
 
     def _effect(self, est: float, lo: float, hi: float) -> str:
         ma = self.ma
@@ -113,7 +135,31 @@ class Report:
 
     # -------------------------------------------------------------- sections
 
+    def title(self) -> str:
+        """The page's heading, from the parameters (and the data's labels) only, so every variant is named for what it is."""
+        d = meta.analysis_outcomes(self.ev.descriptor)[self.outcome]
+        kind = "Overview" if d["kind"] == "overview" else "Meta-analysis"
+        parts = [lower_first(d["label"])]
+        if self.measure is not None:
+            parts.append(self.measure)
+        if self.dose_band == "high":
+            parts.append(f"high-dose arms (> {fmt.dose(self.dose_threshold)})")
+        elif self.dose_band == "low":
+            parts.append(f"low-dose arms (≤ {fmt.dose(self.dose_threshold)})")
+        if self.min_duration_weeks is not None:
+            parts.append(f"trials of {fmt.number(self.min_duration_weeks, 0)} weeks or more")
+        if self.comparator != "placebo":
+            parts.append(f"versus {self.comparator} comparators")
+        if self.exclude:
+            parts.append("without " + ", ".join(self.exclude))
+        if self.method != "REML":
+            parts.append(meta.METHOD_NAMES[self.method])
+        if self.hksj:
+            parts.append("HKSJ interval")
+        return f"{kind}: " + ", ".join(parts)
+
     def headline(self) -> None:
+        publish_title(self.title())
         publish_headline(headline_text(self.ma))
 
     def defaults(self) -> None:
@@ -217,7 +263,7 @@ class Report:
                  ("I², H²", f"{fmt.number(r.i2, 1)}%, {fmt.number(r.h2)}")]
         if ma.ratio:
             rows.append(("Log-scale estimate (SE)", f"{fmt.significant(r.estimate, 4)} ({fmt.significant(r.se, 4)})"))
-        table(pd.DataFrame(rows, columns=["Statistic", "Value"]), caption=ma.model_name())
+        table(pd.DataFrame(rows, columns=["Statistic", "Value"]), caption=f"{ma.model_name()} ({subset_label(ma)})")
 
     def subgroups(self) -> None:
         sg = meta.subgroups_by_dose(self.ev, self.ma, self.dose_threshold)
@@ -313,17 +359,41 @@ class Report:
         if not rows:
             md("No outcome has data from two or more trials with these settings.")
             return
-        table(pd.DataFrame(rows), caption=f"Summary of findings: baclofen vs {self.comparator} ({meta.METHOD_NAMES[self.method]}; {subset_label(self.ma)})")
+        frame = pd.DataFrame(rows)
+        if self.restricted:
+            # Every row is the subset, not the evidence as a whole; said in the table itself, not only above it.
+            frame.insert(1, "Evidence covered", subset_label(self.ma))
+            md(f"**Subset only**: every row below covers {esc(subset_label(self.ma))}, not the evidence as a whole; "
+               "the unrestricted report of each outcome gives the whole-evidence result.")
+        table(frame, caption=f"Summary of findings: baclofen vs {self.comparator} ({meta.METHOD_NAMES[self.method]}; {subset_label(self.ma)})")
         note("Certainty of evidence is not graded: the data package holds no risk-of-bias, indirectness or publication-bias "
              "judgements, so only the computable signals (inconsistency, imprecision) are shown.")
 
+    def _whole_evidence(self, outcome: str, measure: str | None, **overrides) -> meta.MetaAnalysis:
+        """The analysis over the whole evidence (every dose, every duration, no exclusions, against placebo), with this
+        report's model: what a published whole-review estimate can be set beside."""
+        settings = dict(method=self.method, hksj=self.hksj)
+        settings.update(overrides)
+        return meta.run(self.ev, outcome, measure, **settings)
+
     def published(self) -> None:
-        """Published pooled estimates beside ours: all our trials, then only those the review could include."""
+        """Published pooled estimates beside ours, like with like: a restricted report compares them with the whole
+        evidence, never with its subset."""
+        whole = self.restricted
+        run = self._whole_evidence if whole else self._run
+        ours = "Ours, whole evidence" if whole else "Ours, every trial"
         rows = []
-        for c in published.compare(self.ev, self._run, self.method):
+        for c in published.compare(self.ev, run, self.method):
             rows.append({"Review": c.review, "Outcome": c.outcome, "Measure": c.measure, "Published (95% CI)": c.published,
-                         "Ours, every trial": c.ours_all, "Ours, trials the review could include": c.ours_restricted,
+                         ours: c.ours_all, "Ours, trials the review could include": c.ours_restricted,
                          "Difference": c.difference, "Trials counted": c.cutoff_rule, "Why they differ": "; ".join(c.reasons)})
-        table(pd.DataFrame(rows), caption=f"Published pooled estimates and ours on the same measure ({subset_label(self.ma)})")
-        note("Ours are computed with this report's settings on the review's own measure. Where a review pooled a subset or a "
+        if whole:
+            md(f"The published estimates are whole-review results, so they are set beside this project's **whole-evidence** "
+               f"analysis (every dose, every trial duration, no exclusions, against placebo), not beside this report's subset "
+               f"({esc(subset_label(self.ma))}).")
+            caption = "Published whole-review estimates and this project's whole-evidence results on the same measure"
+        else:
+            caption = f"Published pooled estimates and ours on the same measure ({subset_label(self.ma)})"
+        table(pd.DataFrame(rows), caption=caption)
+        note("Ours are computed with this report's model on the review's own measure. Where a review pooled a subset or a "
              "network, the comparison is only indicative; the reasons column says what differs.")

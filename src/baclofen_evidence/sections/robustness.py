@@ -11,7 +11,8 @@ from baclofen_evidence import gosh
 from baclofen_evidence import meta_analysis as meta
 from baclofen_evidence import multiverse as mvm
 from baclofen_evidence import robustness_plots as rp
-from baclofen_evidence.headline import publish_headline
+from baclofen_evidence.headline import publish_headline, publish_title
+from baclofen_evidence.report_parameters import ReportParameters, data_dir_param, figures_dir_param, param
 from baclofen_evidence.parameters import ParameterError
 from baclofen_evidence.sections.common import bullets, esc, evidence, figure, figures_folder, md, note, table
 from baclofen_evidence import formatting as fmt
@@ -24,13 +25,15 @@ ONE_DECIMAL = partial(fmt.number, digits=1)
 
 
 @dataclass
-class Report:
-    outcomes: list | None = None  # the analyses given GOSH plots; None = overview, abstinence, dropout
-    gosh_method: str = "REML"  # the model of the per-trial GOSH views
-    max_subsets: int = gosh.MAX_SUBSETS
-    seed: int = gosh.SEED
-    data_dir: str | None = None
-    figures_dir: str | None = None
+class RobustnessReport(ReportParameters):
+    """The robustness report: its parameters (declared once, here) and one method per section."""
+
+    outcomes: list[str] | None = param(None, f"analyses given GOSH plots; None = {meta.OVERVIEW}, abstinence, dropout")
+    gosh_method: str = param("REML", "model of the per-trial GOSH views", choices=gosh.METHODS)
+    max_subsets: int = param(gosh.MAX_SUBSETS, "all subsets up to this many, a seeded random sample above (metafor's default)")
+    seed: int = param(gosh.SEED, "seed of the random sample")
+    data_dir: str | None = data_dir_param()
+    figures_dir: str | None = figures_dir_param()
 
     def __post_init__(self):
         self.ev = evidence(self.data_dir)
@@ -55,7 +58,11 @@ class Report:
 
     # -------------------------------------------------------------- sections
 
+    def title(self) -> str:
+        return "Robustness: every subset of the trials (GOSH) and every defensible analysis (multiverse)"
+
     def headline(self) -> None:
+        publish_title(self.title())
         s = self.mv.summary()
         if not s["specifications"]:
             publish_headline("Robustness: no specification could be estimated")

@@ -6,12 +6,13 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from baclofen_evidence import costs, settling, tsa, tsa_plot
+from baclofen_evidence import costs, domain, settling, tsa, tsa_plot
 from baclofen_evidence import coverage as cov
 from baclofen_evidence import meta_analysis as meta
-from baclofen_evidence.headline import publish_headline
+from baclofen_evidence.headline import publish_headline, publish_title
+from baclofen_evidence.report_parameters import ReportParameters, data_dir_param, figures_dir_param, param
 from baclofen_evidence.parameters import ParameterError
-from baclofen_evidence.sections.common import bullets, esc, evidence, figure, figures_folder, md, note, table
+from baclofen_evidence.sections.common import bullets, esc, evidence, figure, figures_folder, lower_first, md, note, table
 from baclofen_evidence import formatting as fmt
 
 VERDICT_WORDS = {
@@ -22,19 +23,24 @@ VERDICT_WORDS = {
 
 
 @dataclass
-class Report:
-    outcome: str = "relapse"
-    control_event_proportion: float | None = None
-    rrr: float | None = None
-    mird: float | None = None
-    sd: float | None = None
-    alpha: float = tsa.ALPHA
-    beta: float = tsa.BETA
-    method: str = tsa.METHOD
-    cost_source: str | None = None
-    currency: str = "USD"
-    data_dir: str | None = None
-    figures_dir: str | None = None
+class TsaReport(ReportParameters):
+    """The trial sequential analysis report: its parameters (declared once, here) and one method per section."""
+
+    CLI_COMMAND = "tsa"
+
+    outcome: str = param("relapse", f"outcome of the TSA ({meta.OVERVIEW} is approximate)", choices=tsa.OUTCOMES)
+    control_event_proportion: float | None = param(None, "binary outcomes; None = the pooled placebo arms")
+    rrr: float | None = param(None, "anticipated relative risk reduction, binary outcomes; None = 0.2 "
+                                    "(or -0.2, a 20% increase, for abstinence)")
+    mird: float | None = param(None, "minimal relevant difference, continuous outcomes; None = the largest review's pooled estimate")
+    sd: float | None = param(None, "SD, continuous outcomes; None = the pooled SD of the trials' arms")
+    alpha: float = param(tsa.ALPHA, "two-sided type I error")
+    beta: float = param(tsa.BETA, "type II error (1 - power)")
+    method: str = param(tsa.METHOD, "model of the Z-curve (DL is the TSA program's)", choices=tsa.METHODS)
+    cost_source: str | None = param(None, "per-patient cost: a trial budget or grant award (a cost_id); None = Bacloville's budget")
+    currency: str = param("USD", "currency of the cost to settle (an ISO code with rates in exchange_rates.csv)")
+    data_dir: str | None = data_dir_param()
+    figures_dir: str | None = figures_dir_param()
 
     def __post_init__(self):
         if self.outcome not in tsa.OUTCOMES:
@@ -48,7 +54,13 @@ class Report:
         self.left = settling.remaining(self.t.ris_adjusted, self.t.accrued)
         self.price = settling.price(self.ev, self.left, self.currency, self.cost_source)
 
+    def title(self) -> str:
+        label = lower_first(meta.analysis_outcomes(self.ev.descriptor)[self.outcome]["label"])
+        kind = "Trial sequential analysis (approximate)" if self.outcome == meta.OVERVIEW else "Trial sequential analysis"
+        return f"{kind}: {label}"
+
     def headline(self) -> None:
+        publish_title(self.title())
         t = self.t
         text = (f"{t.outcome_label}: {VERDICT_WORDS[t.verdict]}; {fmt.count(t.accrued)} of {fmt.count(t.ris_adjusted)} required participants "
                 f"({fmt.percent(t.fraction)})")
@@ -160,7 +172,7 @@ class Report:
 
     def dose(self) -> None:
         i = self.t.inputs
-        pc = tsa.pooled_control_proportion(meta.run(self.ev, "abstinence"))[0]  # the dose question is asked on abstinence
+        pc = tsa.pooled_control_proportion(meta.run(self.ev, domain.DOSE_QUESTION_OUTCOME))[0]
         d = settling.dose_question(self.ev, pc, i.alpha, i.beta)
         if d.ris is None:
             md(f"The dose subgroups show no difference to power a trial for ({esc(d.why)}).")
