@@ -33,7 +33,7 @@ from baclofen_evidence import formatting as fmt
 BENEFIT_OUTCOMES = ("responder", "abstinence")
 # The NHS Drug Tariff is a national reimbursement price for generic baclofen, current at a known date.
 DEFAULT_PRICE = domain.DEFAULT_DRUG_PRICE
-DEFAULT_CURRENCY = "USD"
+DEFAULT_CURRENCY = domain.DEFAULT_CURRENCY
 DAYS_PER_WEEK = 7
 
 

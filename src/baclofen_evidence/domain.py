@@ -6,9 +6,8 @@ and so a change (a new label, a renamed study id) is made once.
 
 from __future__ import annotations
 
-# The maximum daily dose of the US spasticity label: "The total daily dose should not exceed 80 mg daily
-# (20 mg q.i.d.)" (baclofen tablets USP, FDA-approved prescribing information, Dosage and Administration;
-# DailyMed). France's authorisation for alcohol (Baclocur, ANSM SmPC; references.csv
+# The maximum daily dose of the US spasticity label: 80 mg a day, given as 20 mg four times a day
+# (baclofen tablets USP, FDA-approved prescribing information, Dosage and Administration; DailyMed). France's authorisation for alcohol (Baclocur, ANSM SmPC; references.csv
 # url:guide-medicament-baclocur40) caps the dose at 80 mg/day too.
 US_SPASTICITY_LABEL_MAX_MG_DAY = 80.0
 US_SPASTICITY_LABEL_SOURCE = "the FDA prescribing information for baclofen tablets, on DailyMed"
@@ -26,6 +25,7 @@ BACLAD = "muller2015"  # BACLAD, Müller et al. 2015 (NCT01266655)
 # Cost ids (data/costs.csv): Bacloville's published budget, the default cost per patient of a new trial; and the
 # default drug price, the NHS Drug Tariff 2018.
 BACLOVILLE_BUDGET = "bacloville_budget_2012"
+DEFAULT_CURRENCY = "USD"  # money on every page and command unless asked otherwise
 DEFAULT_DRUG_PRICE = "uk_drug_tariff_2018"
 
 # The outcome on which "does a higher dose do better?" is asked when a trial comparing doses is powered and priced:

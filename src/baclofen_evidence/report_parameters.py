@@ -24,6 +24,7 @@ from typing import Any, Mapping
 
 import yaml
 
+from baclofen_evidence import domain
 from baclofen_evidence.files import atomic_write
 from baclofen_evidence.parameters import ParameterError, did_you_mean, non_finite
 
@@ -55,6 +56,16 @@ def data_dir_param() -> Any:
 
 def figures_dir_param() -> Any:
     return param(None, "where figures are saved (default: figures/<report>/)", cli=False)
+
+
+# Parameters several reports share, declared once so they mean the same on every page and command.
+def currency_param(what: str = "money is shown in") -> Any:
+    return param(domain.DEFAULT_CURRENCY, f"currency {what} (an ISO code with rates in exchange_rates.csv; each amount "
+                                   f"converted at its own year's rate)")
+
+
+def price_source_param() -> Any:
+    return param(None, "price the drug with this one price (a cost_id in data/costs.csv); None = the range over every price")
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ import pandas as pd
 from baclofen_evidence import costs, domain, plots
 from baclofen_evidence import formatting as fmt
 from baclofen_evidence.headline import publish_headline, publish_title
-from baclofen_evidence.report_parameters import ReportParameters, data_dir_param, figures_dir_param, param
+from baclofen_evidence.report_parameters import ReportParameters, currency_param, data_dir_param, figures_dir_param, param, price_source_param
 from baclofen_evidence.sections.common import bullets, esc, evidence, figure, figures_folder, md, note, reference, source_labels, table
 
 
@@ -19,8 +19,8 @@ class CostsReport(ReportParameters):
 
     CLI_COMMAND = "costs"
 
-    price_source: str | None = param(None, "price the drug with this one price (a cost_id in data/costs.csv); None = the range over every price")
-    currency: str = param("USD", "currency money is shown in (an ISO code with rates in exchange_rates.csv)")
+    price_source: str | None = price_source_param()
+    currency: str = currency_param()
     data_dir: str | None = data_dir_param()
     figures_dir: str | None = figures_dir_param()
 

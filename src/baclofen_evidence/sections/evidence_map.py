@@ -12,7 +12,7 @@ from baclofen_evidence import formatting as fmt
 from baclofen_evidence.datapackage import fields_of
 from baclofen_evidence.parameters import ParameterError, did_you_mean, require_number
 from baclofen_evidence.headline import publish_headline, publish_title
-from baclofen_evidence.report_parameters import ReportParameters, data_dir_param, figures_dir_param, param
+from baclofen_evidence.report_parameters import ReportParameters, currency_param, data_dir_param, figures_dir_param, param, price_source_param
 from baclofen_evidence.sections.common import bullets, esc, evidence, figure, figures_folder, md, note, reference, source_labels, table
 from baclofen_evidence.studies import mentioned_by
 
@@ -29,8 +29,8 @@ class EvidenceMapReport(ReportParameters):
                                   "unknown = no dose reported", choices=DOSE_BANDS)
     dose_threshold: float = param(domain.DEFAULT_DOSE_THRESHOLD_MG_DAY, "mg/day, for dose_band")
     source: str | None = param(None, "only studies this source (a source id) mentions; None = every study")
-    price_source: str | None = param(None, "price drug costs with this one price (a cost_id in data/costs.csv); None = the range over every price")
-    currency: str = param("USD", "currency money is shown in (an ISO code with rates in exchange_rates.csv)")
+    price_source: str | None = price_source_param()
+    currency: str = currency_param()
     data_dir: str | None = data_dir_param()
     figures_dir: str | None = figures_dir_param()
 

@@ -15,7 +15,7 @@ from baclofen_evidence import costs
 from baclofen_evidence import findings as facts
 from baclofen_evidence import formatting as fmt
 from baclofen_evidence.headline import publish_headline, publish_title
-from baclofen_evidence.report_parameters import ReportParameters, data_dir_param, figures_dir_param, param
+from baclofen_evidence.report_parameters import ReportParameters, currency_param, data_dir_param, figures_dir_param, param
 from baclofen_evidence.sections.common import esc, evidence
 from IPython.display import HTML, display
 
@@ -177,8 +177,7 @@ def in_short(f: facts.Findings) -> str:
 
 @dataclass
 class FindingsReport(ReportParameters):
-    currency: str = param(costs.DEFAULT_CURRENCY, "money is shown in this currency (an ISO code with rates in exchange_rates.csv; "
-                                                  "converted at each amount's own year)")
+    currency: str = currency_param()
     data_dir: str | None = data_dir_param()
     figures_dir: str | None = figures_dir_param()  # every report is given one; this page draws no figure
 

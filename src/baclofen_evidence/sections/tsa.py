@@ -10,7 +10,7 @@ from baclofen_evidence import costs, domain, settling, tsa, tsa_plot
 from baclofen_evidence import coverage as cov
 from baclofen_evidence import meta_analysis as meta
 from baclofen_evidence.headline import publish_headline, publish_title
-from baclofen_evidence.report_parameters import ReportParameters, data_dir_param, figures_dir_param, param
+from baclofen_evidence.report_parameters import ReportParameters, currency_param, data_dir_param, figures_dir_param, param
 from baclofen_evidence.parameters import ParameterError
 from baclofen_evidence.sections.common import bullets, esc, evidence, figure, figures_folder, lower_first, md, note, table
 from baclofen_evidence import formatting as fmt
@@ -38,7 +38,7 @@ class TsaReport(ReportParameters):
     beta: float = param(tsa.BETA, "type II error (1 - power)")
     method: str = param(tsa.METHOD, "model of the Z-curve (DL is the TSA program's)", choices=tsa.METHODS)
     cost_source: str | None = param(None, "per-patient cost: a trial budget or grant award (a cost_id); None = Bacloville's budget")
-    currency: str = param("USD", "currency of the cost to settle (an ISO code with rates in exchange_rates.csv)")
+    currency: str = currency_param("of the cost to settle")
     data_dir: str | None = data_dir_param()
     figures_dir: str | None = figures_dir_param()
 
