@@ -157,3 +157,19 @@ def test_fractions_must_increase_within_0_and_1():
         gs.efficacy_bounds([0.5, 0.4, 1.0])
     with pytest.raises(ParameterError, match="d2"):
         info.adjusted(100, 1.0)
+
+
+def test_a_budget_without_an_exchange_rate_is_named_not_dropped_from_the_cost_range():
+    # exchange_rates.csv has no USD->EUR rate for 2006, so Garbutt 2010's grant (USD, FY2006) cannot be shown in EUR.
+    out = cli("tsa", "--outcome", "relapse", "--currency", "EUR", "--format", "json")
+    cost = json.loads(out.stdout)["cost_to_settle"]
+    assert [r["cost_id"] for r in cost["not_converted"]] == ["garbutt2010_r21_fy2006"]
+    assert "no USD->EUR rate for 2006" in cost["not_converted"][0]["reason"]
+    assert "garbutt2010_r21_fy2006" not in {r["cost_id"] for r in cost["range"]} and cost["range"]
+    assert {r["currency"] for r in cost["range"]} == {"EUR"}
+
+
+def test_the_default_cost_is_never_swapped_for_another_when_it_cannot_be_converted():
+    # Bacloville's budget is in EUR of 2012 and the table has no 2012 rate to CAD: refuse, naming it, rather than price another trial.
+    out = cli("tsa", "--outcome", "relapse", "--currency", "CAD")
+    assert out.returncode == 2 and "bacloville_budget_2012" in out.stderr and "CAD" in out.stderr and "Traceback" not in out.stderr

@@ -221,7 +221,9 @@ def cmd_tsa(args: argparse.Namespace) -> int:
     out = t.to_dict()
     left = settling.remaining(t.ris_adjusted, t.accrued)
     price = settling.price(ev, left, args.currency, args.cost_source)
-    out["cost_to_settle"] = {**price.to_dict(), "range": [p.to_dict() for p in settling.price_range(ev, left, args.currency)]}
+    out["cost_to_settle"] = {**price.to_dict(), "range": [p.to_dict() for p in settling.price_range(ev, left, args.currency)],
+                             "not_converted": [{"cost_id": r.cost_id, "label": r.label, "reason": r.conversion}
+                                               for r in settling.not_converted(ev, args.currency).itertuples()]}
     if t.d2_observed == 0 and args.d2 is None:
         out["sensitivity"] = trial_sequential.sensitivity(ev, t)
     if args.format == "json":

@@ -37,11 +37,23 @@ def per_patient_costs(ev: Evidence, currency: str = costs.DEFAULT_CURRENCY) -> p
     return b[b["cost_per_patient"].notna()].reset_index(drop=True)
 
 
+def not_converted(ev: Evidence, currency: str = costs.DEFAULT_CURRENCY) -> pd.DataFrame:
+    """The trial budgets left out of a cost in `currency` because no exchange rate reaches it (with the reason),
+    so a page or a command can say what its range leaves out instead of dropping it unseen."""
+    b = costs.budgets_per_patient(ev, currency)
+    return b if b.empty else b[b["cost_per_patient"].isna()].reset_index(drop=True)
+
+
 def default_cost(ev: Evidence, currency: str, cost_id: str | None = None) -> pd.Series:
     table = per_patient_costs(ev, currency)
+    wanted = cost_id or DEFAULT_COST
+    missing = not_converted(ev, currency)
+    if not missing.empty and wanted in set(missing["cost_id"]):
+        reason = missing.loc[missing["cost_id"] == wanted, "conversion"].iloc[0]
+        raise ParameterError(f"currency: the per-patient cost {wanted!r} cannot be shown in {currency} ({reason}); "
+                             f"choose another currency or cost_source")
     if table.empty:
         raise ParameterError("cost_source: costs.csv holds no trial budget or grant award with a trial size")
-    wanted = cost_id or DEFAULT_COST
     hit = table[table["cost_id"] == wanted]
     if hit.empty:
         if cost_id:

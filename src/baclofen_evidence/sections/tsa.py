@@ -167,6 +167,10 @@ class TsaReport(ReportParameters):
                             f"Cost to settle ({self.currency})": [fmt.count(r.amount) for r in rng],
                             "Conversion": [r.conversion or "none needed" for r in rng]}),
               caption="The cost to settle across every per-patient cost in the data package")
+        left_out = settling.not_converted(self.ev, self.currency)
+        if not left_out.empty:
+            note("Left out of this range, with no exchange rate to " + esc(self.currency) + ": " +
+                 "; ".join(f"{esc(r.label)} ({esc(r.cost_id)}): {esc(r.conversion)}" for r in left_out.itertuples()) + ".")
         note("A grant award is part of a trial's cost (the rest came from elsewhere), so it gives a lower bound. Amounts are "
              "in money of their own year, not adjusted for inflation.")
 
