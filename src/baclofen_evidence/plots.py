@@ -186,10 +186,7 @@ def forest(ma, title: str | None = None) -> plt.Figure:
         span = math.log10(hi) - math.log10(lo)
         mid.set_xscale("log")
         mid.set_xlim(10 ** (math.log10(lo) - 0.08 * span - 0.05), 10 ** (math.log10(hi) + 0.08 * span + 0.05))
-        ticks = [t for t in (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100) if mid.get_xlim()[0] <= t <= mid.get_xlim()[1]]
-        mid.set_xticks(ticks)
-        mid.set_xticklabels([fmt.as_printed(t) for t in ticks])
-        mid.minorticks_off()
+        log_axis(mid, "x", *mid.get_xlim())
     else:
         span = hi - lo or 1.0
         mid.set_xlim(lo - 0.08 * span, hi + 0.08 * span)
@@ -233,12 +230,7 @@ def subgroup_forest(sg, ma) -> plt.Figure:
     ax.axvline(ma.null_value, color="#222222", lw=0.9)
     values = [v for line in lines for v in line[2:]]
     if ma.ratio:
-        ax.set_xscale("log")
-        lo, hi = min(values), max(values)
-        ticks = [t for t in (0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20) if lo / 1.3 <= t <= hi * 1.3]
-        ax.set_xticks(ticks)
-        ax.set_xticklabels([fmt.as_printed(t) for t in ticks])
-        ax.minorticks_off()
+        log_axis(ax, "x", min(values) / 1.3, max(values) * 1.3, RATIO_TICKS[2:-2])
     ax.set_ylim(0.3, n + 0.7)
     fav_left, fav_right = ma.favours()
     ax.set_xlabel(f"{ma.measure} (95% CI)    {fav_left} ⟵  ⟶ {fav_right}")
@@ -246,6 +238,19 @@ def subgroup_forest(sg, ma) -> plt.Figure:
     ax.grid(axis="y", visible=False)
     fig.tight_layout()
     return fig
+
+
+RATIO_TICKS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100)
+
+
+def log_axis(ax, axis: str, low: float, high: float, ticks=RATIO_TICKS) -> None:
+    """A log-scaled ratio (or dose) axis whose ticks are the round values between `low` and `high`, labelled
+    as printed (0.5, 2): matplotlib's own log labels would be mathtext, which is off because labels come from data."""
+    getattr(ax, f"set_{axis}scale")("log")
+    shown = [t for t in ticks if low <= t <= high]
+    getattr(ax, f"set_{axis}ticks")(shown)
+    getattr(ax, f"set_{axis}ticklabels")([fmt.as_printed(t) for t in shown])
+    ax.minorticks_off()
 
 
 def cumulative_forest(table: pd.DataFrame, ma) -> plt.Figure:
@@ -259,11 +264,7 @@ def cumulative_forest(table: pd.DataFrame, ma) -> plt.Figure:
     ax.set_yticklabels([f"+ {r.label} (k = {r.k})" for r in table.itertuples()])
     ax.axvline(ma.null_value, color="#222222", lw=0.9)
     if ma.ratio:
-        ax.set_xscale("log")
-        ticks = [t for t in (0.1, 0.2, 0.5, 1, 2, 5, 10, 20) if table["ci_low"].min() / 1.5 <= t <= table["ci_high"].max() * 1.5]
-        ax.set_xticks(ticks)
-        ax.set_xticklabels([fmt.as_printed(t) for t in ticks])
-        ax.minorticks_off()
+        log_axis(ax, "x", table["ci_low"].min() / 1.5, table["ci_high"].max() * 1.5, RATIO_TICKS[3:-2])
     fav_left, fav_right = ma.favours()
     ax.set_xlabel(f"{ma.measure} (95% CI)    {fav_left} ⟵  ⟶ {fav_right}")
     ax.set_title(f"Cumulative meta-analysis by year: {ma.outcome_label}")
@@ -314,11 +315,7 @@ def evidence_map(studies: pd.DataFrame) -> plt.Figure:
         ax.annotate(r.label, (r.year, r.dose_max_mg_day), xytext=(5, 4), textcoords="offset points", fontsize=7.5, color="#333333")
     ax.set_xlabel("Year of report")
     ax.set_ylabel("Target or maximum baclofen dose (mg/day)")
-    ax.set_yscale("log")
-    ticks = [10, 20, 30, 50, 80, 100, 150, 200, 300, 600]
-    ax.set_yticks(ticks)
-    ax.set_yticklabels([str(t) for t in ticks])
-    ax.minorticks_off()
+    log_axis(ax, "y", 0, math.inf, (10, 20, 30, 50, 80, 100, 150, 200, 300, 600))
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
     ax.set_title("Evidence map: every study with a known dose")
     fig.tight_layout()
@@ -381,11 +378,7 @@ def dose_response(dr, threshold: float = domain.DEFAULT_DOSE_THRESHOLD_MG_DAY) -
         ax.axvline(domain.US_SPASTICITY_LABEL_MAX_MG_DAY, color="#555555", ls=":", lw=1,
                    label=f"US spasticity label maximum: {fmt.dose(domain.US_SPASTICITY_LABEL_MAX_MG_DAY)}")
     if ma.ratio:
-        ax.set_yscale("log")
-        ax.minorticks_off()
-        ticks = [t for t in (0.1, 0.2, 0.5, 1, 2, 5, 10) if min(y) / 2 <= t <= max(y) * 2]
-        ax.set_yticks(ticks)
-        ax.set_yticklabels([fmt.as_printed(t) for t in ticks])
+        log_axis(ax, "y", min(y) / 2, max(y) * 2, RATIO_TICKS[3:-3])
     ax.set_xlabel("Baclofen dose (mg/day): the trial's mean achieved dose where reported, else the arm's target")
     ax.set_ylabel(f"{ma.measure}, baclofen vs {ma.comparator}")
     ax.set_title(f"Dose-response: {ma.outcome_label}")
