@@ -64,7 +64,7 @@ def pages(tmp_path_factory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("xss")
     data = injected_package(root)
     entries = [("map", "evidence_map.ipynb", {}), ("meta", "meta_analysis.ipynb", {"outcome": "abstinence"}),
-               ("costs", "costs.ipynb", {"currency": "EUR"}), ("claims", "claims.ipynb", {})]
+               ("costs", "costs.ipynb", {"currency": "EUR", "price_source": "price_test_10mg"}), ("claims", "claims.ipynb", {})]
     config = write_reports_yml(root / "reports.yml", data, entries)
     outcomes = render.render_all(jobs=2, reports_path=config, reports_dir=root / "out", figures_dir=root / "figs")
     assert all(o.ok for o in outcomes), [o.error for o in outcomes if not o.ok]
