@@ -151,3 +151,15 @@ def test_a_value_typed_into_the_parameters_cell_is_refused_as_on_the_command_lin
         MetaAnalysisReport.from_namespace({"method": "reml", "figures_dir": "unused"})
     with pytest.raises(ParameterError, match=r"exclude: expected a list, got the text 'a'; write it as a list: exclude=\[a\]"):
         MetaAnalysisReport.from_namespace({"exclude": "a"})
+
+
+def test_the_claims_notebook_takes_a_short_source_id_as_the_command_line_does():
+    from baclofen_evidence.datapackage import load
+    from baclofen_evidence.sections.claims import ClaimsReport
+
+    ev = load(config.DATA_DIR)
+    full = next(s for s in ev.sources["source_id"] if s.startswith("001_"))
+    assert ClaimsReport.title_for({"source": "001"}, ev) == ClaimsReport.title_for({"source": full}, ev)
+    assert ClaimsReport(source="001").source == full
+    with pytest.raises(ParameterError, match="001 \\(Recovery First\\)"):
+        ClaimsReport(source="01")

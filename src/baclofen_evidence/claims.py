@@ -39,6 +39,7 @@ from baclofen_evidence import tsa as trial_sequential
 from baclofen_evidence.datapackage import Evidence
 from baclofen_evidence.parameters import ParameterError
 from baclofen_evidence import formatting as fmt
+from baclofen_evidence import source_ids
 
 VERDICTS = ("consistent", "identified", "overstated", "inconsistent", "unverifiable", "depends_on_identification")
 # The study field each check decides from: its cell-level provenance says whose page the value came from.
@@ -684,9 +685,7 @@ def verdicts(ev: Evidence, source: str | None = None) -> pd.DataFrame:
     """One row per claim (optionally of one source) with its verdict and deciding evidence."""
     claims = ev.claims
     if source is not None:
-        known = set(ev.sources["source_id"])
-        if source not in known:
-            raise ParameterError(f"source: {source!r} is not a source id; choose one of {', '.join(sorted(known))}")
+        source = source_ids.resolve(ev.sources, source)  # a short id (000) or a full one
         claims = claims[claims["source_id"] == source]
     rows = []
     for _, claim in claims.iterrows():

@@ -241,7 +241,7 @@ def reference_markdown(notebooks: list[Path]) -> str:
     lines = ["# Notebook parameters", "",
              "Generated from the declarations in `src/baclofen_evidence/sections/` by "
              "`python -m baclofen_evidence notebook-parameters`; do not edit by hand.", "",
-             "Each parameter can be changed in the notebook's first cell, in `reports/reports.yml`, or with "
+             "Each parameter can be changed in the notebook's first cell, in `notebooks/reports.yml`, or with "
              "`baclofen-evidence render --only REPORT --param NAME=VALUE` (values are read as YAML: "
              "`exclude=[a, b]` is a list). Parameters marked (CLI) are also options of the command named under the "
              "notebook, spelled with dashes (`--dose-band`; a list there is comma-separated: `--exclude a,b`).", ""]

@@ -9,6 +9,7 @@ import pandas as pd
 from baclofen_evidence import claims, plots
 from baclofen_evidence.headline import publish_headline, publish_title
 from baclofen_evidence.report_parameters import ReportParameters, data_dir_param, figures_dir_param, param
+from baclofen_evidence import source_ids
 from baclofen_evidence.sections.common import bullets, esc, evidence, figure, figures_folder, md, source_labels, table
 from baclofen_evidence import formatting as fmt
 from baclofen_evidence import identifiers
@@ -18,19 +19,22 @@ from baclofen_evidence import identifiers
 class ClaimsReport(ReportParameters):
     """The claims report: its parameters (declared once, here) and one method per section."""
 
-    source: str | None = param(None, "one source id (sources.csv); None = every source")
+    source: str | None = param(None, "one source: its short id (000) or full source_id (sources.csv); None = every source")
     data_dir: str | None = data_dir_param()
     figures_dir: str | None = figures_dir_param()
 
     def __post_init__(self):
         self.ev = evidence(self.data_dir)
+        if self.source is not None:
+            self.source = source_ids.resolve(self.ev.sources, self.source)
         self.figs = figures_folder(self.figures_dir, "claims" if self.source is None else f"claims_{self.source}")
         self.verdicts = claims.verdicts(self.ev, self.source)
 
     def title(self) -> str:
         if self.source is None:
             return "Claims against the evidence: every source"
-        row = self.ev.sources[self.ev.sources["source_id"] == self.source].iloc[0]
+        source = source_ids.resolve(self.ev.sources, self.source)
+        row = self.ev.sources[self.ev.sources["source_id"] == source].iloc[0]
         outlet = "" if pd.isna(row["outlet"]) else f"{row['outlet']} — "
         return f"Claims: {outlet}{row['title']}"
 

@@ -21,7 +21,7 @@ from IPython.display import HTML, display
 
 TITLE = "Findings: does baclofen help people with alcohol use disorder?"
 
-# The detailed report behind each answer (names in reports/reports.yml).
+# The detailed report behind each answer (names in notebooks/reports.yml).
 META_REPORT = {o: f"meta_{o}" for o in facts.MAIN_OUTCOMES}
 TSA_REPORT = {o: f"tsa_{o}" for o in facts.MAIN_OUTCOMES}
 DOSE_REPORTS = ("dose_response", "meta_abstinence_high_dose", "meta_abstinence_low_dose")
