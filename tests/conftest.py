@@ -73,3 +73,13 @@ settings.register_profile("ci", max_examples=20, derandomize=True, deadline=None
 settings.register_profile("fuzz", max_examples=400, derandomize=False, deadline=None, suppress_health_check=_SLOW_OK,
                           print_blob=True)
 settings.load_profile(__import__("os").environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """When nbval finds a notebook's stored outputs differ from a fresh run, say what to do, once, at the end."""
+    failed = terminalreporter.stats.get("failed", [])
+    notebooks = sorted({r.nodeid.split("::")[0] for r in failed if r.nodeid.split("::")[0].endswith(".ipynb")})
+    if notebooks:
+        terminalreporter.write_sep("-", "nbval: stored outputs differ from a fresh run")
+        terminalreporter.write_line(f"in {', '.join(notebooks)}: if the change is deliberate, run `make baseline` and commit "
+                                    "the notebooks; otherwise the code or data changed what a notebook shows")
