@@ -68,7 +68,7 @@ def set_cell(path: Path, match: dict[str, str], column: str, value: str) -> int:
 from hypothesis import HealthCheck, settings  # noqa: E402
 
 _SLOW_OK = [HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthCheck.data_too_large]
-settings.register_profile("ci", max_examples=20, derandomize=True, deadline=None, suppress_health_check=_SLOW_OK,
+settings.register_profile("ci", max_examples=12, derandomize=True, deadline=None, suppress_health_check=_SLOW_OK,
                           print_blob=True)
 settings.register_profile("fuzz", max_examples=400, derandomize=False, deadline=None, suppress_health_check=_SLOW_OK,
                           print_blob=True)

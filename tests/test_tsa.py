@@ -3,10 +3,11 @@ information fractions, its RIS against the formula for its own inputs, the TSA r
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import math
 import subprocess
-import sys
 
 import pytest
 
@@ -21,7 +22,17 @@ RPACT = {d["case"]: d for d in json.loads((config.METAFOR_REFERENCE.parent / "rp
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "baclofen_evidence", *args], capture_output=True, text=True, cwd=config.PROJECT_ROOT)
+    """The command line, run in this process (the installed command itself is tested in test_cli.py): what a
+    user sees on stdout and stderr, and the exit status, without paying an interpreter start per call."""
+    from baclofen_evidence.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main(list(args))
+        except SystemExit as exc:  # argparse's own usage errors
+            code = exc.code
+    return subprocess.CompletedProcess(["baclofen-evidence", *args], code, out.getvalue(), err.getvalue())
 
 
 @pytest.fixture(scope="module")
