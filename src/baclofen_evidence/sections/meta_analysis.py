@@ -26,11 +26,9 @@ from baclofen_evidence.sections.common import bullets, esc, evidence, figure, fi
 def subset_label(ma: meta.MetaAnalysis) -> str:
     """What subset of the evidence an analysis covers, in words, for captions and headings."""
     parts = []
-    if ma.dose_above is not None:
-        parts.append(f"baclofen arms above {fmt.dose(ma.dose_above)} only")
-    elif ma.dose_max is not None or ma.dose_min is not None:
-        lo = fmt.as_printed(ma.dose_min) if ma.dose_min is not None else "0"
-        parts.append(f"baclofen arms of {lo} to {fmt.dose(ma.dose_max)} only" if ma.dose_max is not None else f"baclofen arms from {lo} mg/day")
+    doses = dose_range_words(ma)
+    if doses:
+        parts.append(f"baclofen arms {doses} only")
     if ma.min_duration_weeks is not None:
         parts.append(f"trials of at least {fmt.as_printed(ma.min_duration_weeks)} weeks")
     if ma.excluded:
@@ -41,6 +39,20 @@ def subset_label(ma: meta.MetaAnalysis) -> str:
         if ma.sensitivity.get(flag):
             parts.append(words)
     return "; ".join(parts) if parts else f"every trial with a usable result, baclofen vs {ma.comparator}"
+
+
+def dose_range_words(ma: meta.MetaAnalysis) -> str | None:
+    """The target doses an analysis keeps, in words ('above 80 mg/day', 'at most 80 mg/day', 'from 30 to 80 mg/day');
+    None when it keeps every dose."""
+    if ma.dose_above is not None:
+        low = f"above {fmt.dose(ma.dose_above)}"
+    elif ma.dose_min is not None:
+        low = f"from {fmt.as_printed(ma.dose_min)}"
+    else:
+        return f"at most {fmt.dose(ma.dose_max)}" if ma.dose_max is not None else None
+    if ma.dose_max is None:
+        return low if ma.dose_above is not None else f"of at least {fmt.dose(ma.dose_min)}"
+    return f"{low.replace(' mg/day', '')} to {fmt.dose(ma.dose_max)}"
 
 
 def is_subset(ma: meta.MetaAnalysis) -> bool:
@@ -124,11 +136,9 @@ class MetaAnalysisReport(ReportParameters):
         lines = [f"Outcome: <b>{esc(ma.outcome_label)}</b> ({esc(ma.outcome_id)}); comparator: {esc(ma.comparator)}."]
         if ma.excluded:
             lines.append(f"Excluded on request: {esc(', '.join(ma.excluded))}.")
-        if ma.dose_above is not None or ma.dose_min is not None or ma.dose_max is not None:
-            lo = (f"above {fmt.as_printed(ma.dose_above)}" if ma.dose_above is not None
-                  else f"from {fmt.as_printed(ma.dose_min)}" if ma.dose_min is not None else "from 0")
-            hi = f"up to {fmt.as_printed(ma.dose_max)}" if ma.dose_max is not None else "with no upper limit"
-            lines.append(f"Only baclofen arms with a target dose {lo} {hi} mg/day (multi-dose trials split by arm, control shared out).")
+        doses = dose_range_words(ma)
+        if doses:
+            lines.append(f"Only baclofen arms with a target dose {doses} (multi-dose trials split by arm, control shared out).")
         if ma.min_duration_weeks is not None:
             lines.append(f"Only trials with at least {fmt.as_printed(ma.min_duration_weeks)} weeks of treatment.")
         return lines
