@@ -15,6 +15,8 @@ STAMP := $(VENV)/.installed-from-lock
 UV_FLAGS := --quiet --python $(PY) --compile-bytecode
 # apt needs root; elsewhere sudo is tried.
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+# Test files spread over every core (TEST_JOBS=1 for one process); a file's tests, and a notebook's cells, stay together.
+TEST_JOBS ?= auto
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
 .PHONY: help install validate reports test fuzz baseline reference bench lab browser r lock clean
@@ -43,7 +45,7 @@ reports: $(STAMP) ## render every report in notebooks/reports.yml to HTML; open 
 
 test: $(STAMP) browser ## run every test: unit, data, metafor reference, rendering, browser, lab, and nbval on notebooks/
 	@$(PY) -m compileall -q src
-	$(PY) -m pytest tests notebooks $(NBVAL)
+	$(PY) -m pytest -n $(TEST_JOBS) --dist loadfile tests notebooks $(NBVAL)
 
 fuzz: $(STAMP) ## explore with the property-based fuzzers for longer, with fresh seeds (make test runs them small and fixed)
 	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest tests/test_fuzz.py -p no:cacheprovider $(if $(SEED),--hypothesis-seed=$(SEED))
