@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pandas as pd
 from bs4 import BeautifulSoup
 
-from baclofen_evidence import identifiers
+from baclofen_evidence import identifiers, source_ids
 from baclofen_evidence.sections import common
 
 
@@ -42,9 +42,9 @@ def test_a_column_format_is_a_formatting_function(monkeypatch):
 
 
 def test_sources_are_named_by_outlet_and_title():
-    assert common.source_label("Recovery First", "Is Baclofen Addictive?") == "Recovery First: Is Baclofen Addictive?"
-    assert common.source_label(math.nan, "What is Baclofen?") == "What is Baclofen?"
-    assert common.source_label("Outlet", "A very long title indeed", width=20) == "Outlet: A very long…"
+    assert source_ids.label("Recovery First", "Is Baclofen Addictive?") == "Recovery First: Is Baclofen Addictive?"
+    assert source_ids.label(math.nan, "What is Baclofen?") == "What is Baclofen?"
+    assert source_ids.label("Outlet", "A very long title indeed", width=20) == "Outlet: A very long…"
     ev = SimpleNamespace(sources=pd.DataFrame({"source_id": ["000_a", "001_b", "002_c"], "outlet": [None, None, "X"],
                                                "title": ["Same", "Same", "Other"]}))
     assert common.source_labels(ev) == {"000_a": "Same (000)", "001_b": "Same (001)", "002_c": "X: Other"}

@@ -30,8 +30,8 @@ import concurrent.futures as cf
 import contextlib
 import math
 import os
-from dataclasses import dataclass, field
-from typing import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Sequence
 
 import numpy as np
 import pandas as pd

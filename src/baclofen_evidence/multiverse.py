@@ -27,7 +27,6 @@ lower is better (% heavy drinking days) change sign.
 
 from __future__ import annotations
 
-import itertools
 import math
 from dataclasses import dataclass, field
 

@@ -43,8 +43,7 @@ from baclofen_evidence.page_identity import PageIdentity, code_commit, data_vers
 from baclofen_evidence.parameters import ParameterError
 from baclofen_evidence.reports_config import Report, load_reports  # load_reports stays importable from here
 
-# The parameter checks live with the declarations; importable from here as before.
-from baclofen_evidence.report_parameters import Declared, check_parameters, coerce_cli_value, declared_parameters  # noqa: F401
+from baclofen_evidence.report_parameters import check_parameters
 
 
 # ---------------------------------------------------------------- one report

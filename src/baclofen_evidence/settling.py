@@ -30,24 +30,28 @@ DEFAULT_COST = domain.BACLOVILLE_BUDGET
 DOSE_THRESHOLD = domain.DEFAULT_DOSE_THRESHOLD_MG_DAY
 
 
-def per_patient_costs(ev: Evidence, currency: str = costs.DEFAULT_CURRENCY) -> pd.DataFrame:
+def _budgets(ev: Evidence, currency: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The trial budgets per patient in `currency`: those that convert, and those no exchange rate reaches."""
     b = costs.budgets_per_patient(ev, currency)
     if b.empty:
-        return b
-    return b[b["cost_per_patient"].notna()].reset_index(drop=True)
+        return b, b
+    converted = b["cost_per_patient"].notna()
+    return b[converted].reset_index(drop=True), b[~converted].reset_index(drop=True)
+
+
+def per_patient_costs(ev: Evidence, currency: str = costs.DEFAULT_CURRENCY) -> pd.DataFrame:
+    return _budgets(ev, currency)[0]
 
 
 def not_converted(ev: Evidence, currency: str = costs.DEFAULT_CURRENCY) -> pd.DataFrame:
     """The trial budgets left out of a cost in `currency` because no exchange rate reaches it (with the reason),
     so a page or a command can say what its range leaves out instead of dropping it unseen."""
-    b = costs.budgets_per_patient(ev, currency)
-    return b if b.empty else b[b["cost_per_patient"].isna()].reset_index(drop=True)
+    return _budgets(ev, currency)[1]
 
 
 def default_cost(ev: Evidence, currency: str, cost_id: str | None = None) -> pd.Series:
-    table = per_patient_costs(ev, currency)
+    table, missing = _budgets(ev, currency)
     wanted = cost_id or DEFAULT_COST
-    missing = not_converted(ev, currency)
     if not missing.empty and wanted in set(missing["cost_id"]):
         reason = missing.loc[missing["cost_id"] == wanted, "conversion"].iloc[0]
         raise ParameterError(f"currency: the per-patient cost {wanted!r} cannot be shown in {currency} ({reason}); "

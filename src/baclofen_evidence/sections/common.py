@@ -18,7 +18,7 @@ from markupsafe import Markup
 
 from baclofen_evidence import config, formatting, identifiers, plots
 from baclofen_evidence.datapackage import Evidence, load
-from baclofen_evidence.source_ids import label as source_label, labels as _labels  # noqa: F401  (sections name sources as readers do)
+from baclofen_evidence.source_ids import labels as _labels
 
 
 # The table style, set here once for JupyterLab and the exported reports alike: text left, numbers right.

@@ -9,7 +9,7 @@ import pandas as pd
 from baclofen_evidence import costs, domain, plots
 from baclofen_evidence import formatting as fmt
 from baclofen_evidence.headline import publish_headline, publish_title
-from baclofen_evidence.report_parameters import ReportParameters, currency_param, data_dir_param, figures_dir_param, param, price_source_param
+from baclofen_evidence.report_parameters import ReportParameters, currency_param, data_dir_param, figures_dir_param, price_source_param
 from baclofen_evidence.sections.common import bullets, esc, evidence, figure, figures_folder, md, note, reference, source_labels, table
 
 

@@ -15,7 +15,7 @@ from baclofen_evidence import costs
 from baclofen_evidence import findings as facts
 from baclofen_evidence import formatting as fmt
 from baclofen_evidence.headline import publish_headline, publish_title
-from baclofen_evidence.report_parameters import ReportParameters, currency_param, data_dir_param, figures_dir_param, param
+from baclofen_evidence.report_parameters import ReportParameters, currency_param, data_dir_param, figures_dir_param
 from baclofen_evidence.sections.common import esc, evidence
 from IPython.display import HTML, display
 

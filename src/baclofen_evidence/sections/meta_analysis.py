@@ -19,7 +19,6 @@ from baclofen_evidence.parameters import ParameterError
 from baclofen_evidence.report_parameters import ReportParameters, data_dir_param, figures_dir_param, param
 from baclofen_evidence import formatting as fmt
 from baclofen_evidence.headline import publish_headline, publish_title
-from baclofen_evidence.rules import outcome_definitions
 from baclofen_evidence.sections.common import bullets, esc, evidence, figure, figures_folder, lower_first, md, note, table
 
 
